@@ -1,0 +1,21 @@
+add_compile_options(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter)
+add_compile_definitions(_GNU_SOURCE)
+if(VEIL_WERROR)
+  add_compile_options(-Werror)
+endif()
+if(VEIL_NATIVE)
+  add_compile_options(-march=native)
+endif()
+if(VEIL_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(NOT CMAKE_BUILD_TYPE)
+  set(CMAKE_BUILD_TYPE Release)
+endif()
+set(CMAKE_C_FLAGS_RELEASE "-O3 -DNDEBUG")
+set(CMAKE_C_FLAGS_DEBUG "-O1 -g")
+
+# Files named *_avx512.c hold AVX-512 kernels; they are compiled with the ISA flags and only called
+# after a run-time CPU check (src/backend).
+set(VEIL_AVX512_FLAGS -mavx512f -mavx512dq -mavx512vl -mavx512bw -mavx512ifma -mavx512vbmi)

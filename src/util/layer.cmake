@@ -1,0 +1,1 @@
+target_link_libraries(veil_util PUBLIC PkgConfig::SODIUM Threads::Threads)
