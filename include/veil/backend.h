@@ -1,0 +1,76 @@
+/**
+ * @file backend.h
+ * @brief Kernel tables (layer backend in ../shared/DESIGN.md): the ring's hot loops behind one
+ *        table of function pointers, filled with the clear `_ref` kernels and then overridden by the
+ *        best the CPU supports. VEIL_FORCE_REF=1 in the environment keeps the reference table.
+ *
+ * Every kernel works on one RNS limb: n words modulo one prime. Unless stated otherwise inputs and
+ * outputs are in [0, q).
+ */
+#ifndef VEIL_BACKEND_H
+#define VEIL_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "veil/modarith.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Precomputed tables for the negacyclic NTT modulo one prime q = 1 mod 2n.
+ *
+ * Convention (Longa-Naehrig / SEAL): forward is Cooley-Tukey with twiddles psi^bitrev(k), taking
+ * coefficients in natural order to evaluations in bit-reversed order: out[i] = a(psi^(2 brv(i) + 1)),
+ * brv = bit reversal on log2(n) bits. Inverse is Gentleman-Sande and includes the 1/n factor.
+ */
+typedef struct veil_ntt_tables {
+  veil_modulus mod;
+  int logn;
+  size_t n;
+  uint64_t psi;            /**< the primitive 2n-th root used (the smallest one) */
+  uint64_t *fwd, *fwd_sh;  /**< fwd[k] = psi^brv(k), and its Shoup factor; k in [1, n) */
+  uint64_t *inv, *inv_sh;  /**< inv[k] = psi^-brv(k), and its Shoup factor */
+  uint64_t n_inv, n_inv_sh;
+  void *accel;             /**< extra tables owned by the optimized backends (NULL if none) */
+  void (*accel_free)(void *accel);
+} veil_ntt_tables;
+
+/** One table of ring kernels. */
+typedef struct veil_kernels {
+  const char *name; /**< "ref", "scalar", "avx512" */
+  /** In-place forward NTT: input in [0, q), output in [0, q). */
+  void (*ntt_fwd)(const veil_ntt_tables *t, uint64_t *a);
+  /** In-place inverse NTT (with 1/n): input in [0, q), output in [0, q). */
+  void (*ntt_inv)(const veil_ntt_tables *t, uint64_t *a);
+  /** r = a + b mod q. r may alias a or b. */
+  void (*add)(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const veil_modulus *m);
+  /** r = a - b mod q. r may alias a or b. */
+  void (*sub)(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const veil_modulus *m);
+  /** r = -a mod q. */
+  void (*neg)(uint64_t *r, const uint64_t *a, size_t n, const veil_modulus *m);
+  /** r = a * b mod q (element-wise). r may alias a or b. */
+  void (*mul)(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const veil_modulus *m);
+  /** r = r + a * b mod q (element-wise). */
+  void (*fma)(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const veil_modulus *m);
+  /** r = a * w mod q for a scalar w in [0, q) with Shoup factor wp. */
+  void (*mul_scalar)(uint64_t *r, const uint64_t *a, uint64_t w, uint64_t wp, size_t n,
+                     const veil_modulus *m);
+  /** r = r + a * w mod q for a scalar w in [0, q) with Shoup factor wp. */
+  void (*fma_scalar)(uint64_t *r, const uint64_t *a, uint64_t w, uint64_t wp, size_t n,
+                     const veil_modulus *m);
+} veil_kernels;
+
+/** The kernel table chosen for this CPU (reference if VEIL_FORCE_REF=1). Thread-safe. */
+const veil_kernels *veil_kernels_best(void);
+/** The reference kernels (clear scalar code; the ground truth in tests). */
+const veil_kernels *veil_kernels_ref(void);
+/** All tables available on this CPU (ref first), for tests; returns the count. */
+int veil_kernels_all(const veil_kernels **out, int max);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+target_link_libraries(veil_ring PUBLIC PkgConfig::GMP)
