@@ -114,7 +114,10 @@ void veil_graph_init(veil_graph *g);
 void veil_graph_free(veil_graph *g);
 /**
  * Appends a node (its tensors are moved into the graph: the caller's copies are emptied) and returns
- * its index in @p index. Does not infer shapes; call veil_graph_infer_shapes() afterwards.
+ * its index in @p index, and makes it g->output (set g->output afterwards for another output). A node
+ * without a name is called "<op><index>". Does not infer shapes; call veil_graph_infer_shapes() afterwards.
+ * @return VEIL_OK; VEIL_ERR_INVALID_ARG (op out of range); VEIL_ERR_FORMAT (input count out of 0..8 or
+ *         an input that is not an earlier node; the node's tensors then stay with the caller); VEIL_ERR_NOMEM.
  */
 VEIL_WUR veil_status veil_graph_add(veil_graph *g, veil_node *node, int *index);
 /**
