@@ -186,6 +186,8 @@ VEIL_WUR veil_status veil_poly_rescale(const veil_ring *r, veil_poly *p);
 
 /** Largest source basis for veil_bconv (bounds the lazy 128-bit accumulation). */
 #define VEIL_BCONV_MAX_FROM 64
+/** Largest target basis for veil_bconv. */
+#define VEIL_BCONV_MAX_TO 1024
 
 /**
  * Precomputed fast basis conversion from B = {b_0..b_{k-1}} to C = {c_0..c_{m-1}} (Han-Ki / HPS):
@@ -201,7 +203,7 @@ typedef struct veil_bconv {
 
 /**
  * Builds the conversion constants. @p from holds 1..VEIL_BCONV_MAX_FROM distinct primes, @p to
- * 1..1024 primes (may overlap @p from). Moduli must be < 2^61. Errors: VEIL_ERR_INVALID_ARG for
+ * 1..VEIL_BCONV_MAX_TO primes (may overlap @p from). Moduli must be < 2^61. Errors: VEIL_ERR_INVALID_ARG for
  * counts or repeated source primes, VEIL_ERR_NOMEM.
  */
 VEIL_WUR veil_status veil_bconv_init(veil_bconv *bc, const veil_modulus *from, int nfrom,
