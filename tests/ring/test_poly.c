@@ -70,7 +70,7 @@ static void check_elementwise(const veil_ring *r) {
 static void test_elementwise_all_kernels(void) {
   const veil_kernels *ks[8];
   int nk = veil_kernels_all(ks, 8);
-  int logns[] = {3, 12};
+  int logns[] = {3, 13}; /* 5 limbs at 2^13 take the parallel path */
   for (int t = 0; t < 2; t++) {
     veil_ring r;
     VT_OK(vt_ring_mixed(&r, logns[t], mixed_bits, 5));

@@ -152,6 +152,7 @@ static void test_crt_roundtrip(void) {
 }
 
 int main(void) {
+  veil_threads_set(3); /* parallel paths with more than one scratch buffer, whatever the machine */
   VT_RUN(test_rescale_exact);
   VT_RUN(test_rescale_chain_levels);
   VT_RUN(test_crt_roundtrip);
