@@ -115,7 +115,7 @@ static void bconv_block(const veil_bconv *bc, const bconv_target *tg, const uint
     const uint64_t *hm = bc->hat_mod + (size_t)i * nfrom;
     for (size_t c = 0; c < len; c++)
       acc[c] = (veil_u128)y[0][c] * hm[0];
-    int j = 1; /* nfrom <= 64 products below 2^122: no overflow */
+    int j = 1;                      /* nfrom <= 64 products below 2^122: no overflow */
     for (; j + 3 < nfrom; j += 4) { /* four sources per pass: a quarter of the acc traffic */
       uint64_t w0 = hm[j], w1 = hm[j + 1], w2 = hm[j + 2], w3 = hm[j + 3];
       for (size_t c = 0; c < len; c++)
