@@ -10,9 +10,12 @@
  *    products, dropping the low cross terms, so it underestimates by at most 2: r in [0, 4q),
  *    one conditional subtraction of 2q restores [0, 2q).
  * Memory passes: stages are fused two at a time (radix 4) while the stride is >= 16, and the last
- * four stages (strides 8, 4, 2, 1) run in registers on 16-word blocks, moving between stride
- * layouts with two-source permutes; twiddles come from the merged tables (w next to w') with
- * 128/256/512-bit loads split by unpacks. */
+ * four stages (strides 8, 4, 2, 1) run in registers on 16-word blocks (four blocks interleaved),
+ * moving between stride layouts with one two-source permute per vector. Twiddles come from
+ * t->fwd / t->inv with the Shoup factors t->fwd_sh / t->inv_sh (DQ) or the 52-bit ones in
+ * t->accel (IFMA); the small-stride layouts are chosen so that each twiddle vector is a 128/256/512-
+ * bit load (broadcast), never a shuffle.
+ */
 #include <immintrin.h>
 
 #include "backend-impl.h"
@@ -70,34 +73,33 @@ VA __m512i shoup(__m512i y, vtw t, const vmod *c, int ifma) {
   return csub(r, c->q2);
 }
 
-/* Twiddle k of a merged table, broadcast. */
-VA vtw tw_bcast(const uint64_t *tab, size_t k) {
-  uint64_t wp = tab[2 * k + 1];
-  return (vtw){_mm512_set1_epi64((long long)tab[2 * k]), _mm512_set1_epi64((long long)wp),
-               _mm512_set1_epi64((long long)(wp >> 32))};
+/* Twiddle source: w values and their Shoup factors (52-bit for IFMA, 64-bit for DQ). */
+typedef struct vsrc {
+  const uint64_t *w, *s;
+} vsrc;
+
+VA vtw tw_make(__m512i w, __m512i wp) { return (vtw){w, wp, _mm512_srli_epi64(wp, 32)}; }
+
+/* Twiddle k in every lane. */
+VA vtw tw_bcast(vsrc t, size_t k) {
+  return tw_make(_mm512_set1_epi64((long long)t.w[k]), _mm512_set1_epi64((long long)t.s[k]));
 }
 
-/* Splits merged pairs: lanes of lo hold w, lanes of hi their w' (unpack picks even/odd words). */
-VA vtw tw_split(__m512i lo, __m512i hi) {
-  __m512i wp = _mm512_unpackhi_epi64(lo, hi);
-  return (vtw){_mm512_unpacklo_epi64(lo, hi), wp, _mm512_srli_epi64(wp, 32)};
+/* Lane j uses twiddle k + (j mod 2): the stride-4 layout. */
+VA vtw tw_stride4(vsrc t, size_t k) {
+  return tw_make(_mm512_broadcast_i64x2(_mm_loadu_si128((const __m128i *)(t.w + k))),
+                 _mm512_broadcast_i64x2(_mm_loadu_si128((const __m128i *)(t.s + k))));
 }
 
-/* Stride-4 layout: lanes (0,1,4,5) use twiddle k, lanes (2,3,6,7) twiddle k + 1. */
-VA vtw tw_stride4(const uint64_t *tab, size_t k) {
-  __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(tab + 2 * k)));
-  return tw_split(v, v);
+/* Lane j uses twiddle k + (j mod 4): the stride-2 layout. */
+VA vtw tw_stride2(vsrc t, size_t k) {
+  return tw_make(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(t.w + k))),
+                 _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(t.s + k))));
 }
 
-/* Stride-2 layout: lane pair j uses twiddle k + j. */
-VA vtw tw_stride2(const uint64_t *tab, size_t k) {
-  __m512i v = _mm512_loadu_si512(tab + 2 * k);
-  return tw_split(v, v);
-}
-
-/* Stride-1 layout: lanes use twiddles k + (0, 4, 1, 5, 2, 6, 3, 7). */
-VA vtw tw_stride1(const uint64_t *tab, size_t k) {
-  return tw_split(_mm512_loadu_si512(tab + 2 * k), _mm512_loadu_si512(tab + 2 * k + 8));
+/* Lane j uses twiddle k + j: the stride-1 layout. */
+VA vtw tw_stride1(vsrc t, size_t k) {
+  return tw_make(_mm512_loadu_si512(t.w + k), _mm512_loadu_si512(t.s + k));
 }
 
 VA void fwd_bfly(__m512i *x, __m512i *y, vtw t, const vmod *c, int ifma) {
@@ -122,14 +124,12 @@ VA void inv_bfly_last(__m512i *x, __m512i *y, vtw tn, vtw tw, const vmod *c, int
 #define LD(p) _mm512_loadu_si512((const void *)(p))
 #define ST(p, v) _mm512_storeu_si512((void *)(p), v)
 
-/* Permute indices between the in-register stride layouts of a 16-word block (x, y halves). */
 #define IDX(a, b, c_, d, e, f, g, h) _mm512_set_epi64(h, g, f, e, d, c_, b, a)
-#define PERM(x, y, i) _mm512_permutex2var_epi64(x, i, y)
 
 /* ---- forward ------------------------------------------------------------------------------- */
 
 /* Stage (m groups, stride len) alone. */
-VA void fwd_radix2(uint64_t *a, const uint64_t *tab, size_t m, size_t len, const vmod *c, int ifma) {
+VA void fwd_radix2(uint64_t *a, vsrc tab, size_t m, size_t len, const vmod *c, int ifma) {
   for (size_t i = 0; i < m; i++) {
     vtw t = tw_bcast(tab, m + i);
     uint64_t *p = a + 2 * i * len;
@@ -143,7 +143,7 @@ VA void fwd_radix2(uint64_t *a, const uint64_t *tab, size_t m, size_t len, const
 }
 
 /* Stages (m, len) and (2m, len / 2) in one pass; len >= 16. */
-VA void fwd_radix4(uint64_t *a, const uint64_t *tab, size_t m, size_t len, const vmod *c, int ifma) {
+VA void fwd_radix4(uint64_t *a, vsrc tab, size_t m, size_t len, const vmod *c, int ifma) {
   size_t h = len / 2;
   for (size_t i = 0; i < m; i++) {
     vtw ta = tw_bcast(tab, m + i), tb0 = tw_bcast(tab, 2 * m + 2 * i), tb1 = tw_bcast(tab, 2 * m + 2 * i + 1);
@@ -162,42 +162,56 @@ VA void fwd_radix4(uint64_t *a, const uint64_t *tab, size_t m, size_t len, const
   }
 }
 
-/* Strides 8, 4, 2, 1 on each 16-word block, then the final reduction to [0, q). */
-VA void fwd_last4(uint64_t *a, const uint64_t *tab, size_t n, const vmod *c, int ifma) {
-  const __m512i px = IDX(0, 1, 8, 9, 2, 3, 10, 11), py = IDX(4, 5, 12, 13, 6, 7, 14, 15);
-  const __m512i qx = IDX(0, 4, 8, 12, 2, 6, 10, 14), qy = IDX(1, 5, 9, 13, 3, 7, 11, 15);
-  for (size_t b = 0; b < n / 16; b++) {
-    uint64_t *p = a + 16 * b;
-    __m512i x = LD(p), y = LD(p + 8), x2, y2;
-    fwd_bfly(&x, &y, tw_bcast(tab, n / 16 + b), c, ifma);
-    x2 = PERM(x, y, px), y2 = PERM(x, y, py);
-    fwd_bfly(&x2, &y2, tw_stride4(tab, n / 8 + 2 * b), c, ifma);
-    x = PERM(x2, y2, px), y = PERM(x2, y2, py);
-    fwd_bfly(&x, &y, tw_stride2(tab, n / 4 + 4 * b), c, ifma);
-    x2 = PERM(x, y, qx), y2 = PERM(x, y, qy);
-    fwd_bfly(&x2, &y2, tw_stride1(tab, n / 2 + 8 * b), c, ifma);
-    x2 = csub(csub(x2, c->q2), c->q);
-    y2 = csub(csub(y2, c->q2), c->q);
-    ST(p, _mm512_unpacklo_epi64(x2, y2));
-    ST(p + 8, _mm512_unpackhi_epi64(x2, y2));
+/* Lane layouts of a 16-word block (x, y) in the last four stages: at stride t, lane j of x holds
+ * the word paired with lane j of y, and lane j uses the twiddle of group (j mod 16 / 2t) of the
+ * block. Moving from one stride to the next (forward) is the same interleave for every step, and
+ * the inverse steps are its inverse (even/odd split); checked by the bit-exactness tests. */
+#define PERM(x, y, i) _mm512_permutex2var_epi64(x, i, y)
+#define ZIP_LO IDX(0, 8, 1, 9, 2, 10, 3, 11)
+#define ZIP_HI IDX(4, 12, 5, 13, 6, 14, 7, 15)
+#define EVEN IDX(0, 2, 4, 6, 8, 10, 12, 14)
+#define ODD IDX(1, 3, 5, 7, 9, 11, 13, 15)
+/* Blocks processed together in the register passes: independent chains for the out-of-order core. */
+#define LAST_K 4
+
+VA void zip(__m512i *x, __m512i *y, __m512i lo, __m512i hi) {
+  __m512i u = PERM(*x, *y, lo);
+  *y = PERM(*x, *y, hi);
+  *x = u;
+}
+
+typedef vtw (*tw_loader)(vsrc t, size_t k);
+
+/* One in-register stage on K blocks from block b: moves to the stage's lane layout (permutes lo, hi)
+ * and applies the butterflies with twiddles ld(tab, base + per (b + k)). */
+VA void reg_stage(__m512i *x, __m512i *y, int K, __m512i lo, __m512i hi, tw_loader ld, vsrc tab,
+                  size_t base, size_t per, size_t b, const vmod *c, int ifma, int fwd) {
+  for (int k = 0; k < K; k++) {
+    zip(&x[k], &y[k], lo, hi);
+    vtw t = ld(tab, base + per * (b + k));
+    fwd ? fwd_bfly(&x[k], &y[k], t, c, ifma) : inv_bfly(&x[k], &y[k], t, c, ifma);
   }
 }
 
-VA void fwd_impl(const veil_ntt_tables *t, uint64_t *a, int ifma) {
-  const veil__ntt_accel *x = t->accel;
-  const uint64_t *tab = ifma ? x->fwd52 : x->fwd64;
-  vmod c = vmod_make(t->mod.q);
-  size_t n = t->n, m = 1, len = n / 2;
-  if ((t->logn - 4) & 1) {
-    fwd_radix2(a, tab, m, len, &c, ifma);
-    m <<= 1, len >>= 1;
+/* Strides 8, 4, 2, 1 on K consecutive 16-word blocks from block b, then the final reduction. */
+VA void fwd_last4_k(uint64_t *a, vsrc tab, size_t n, size_t b, const vmod *c, int ifma, int K) {
+  const __m512i lo = ZIP_LO, hi = ZIP_HI;
+  __m512i x[LAST_K], y[LAST_K];
+  uint64_t *p = a + 16 * b;
+  for (int k = 0; k < K; k++) {
+    x[k] = LD(p + 16 * k), y[k] = LD(p + 16 * k + 8);
+    fwd_bfly(&x[k], &y[k], tw_bcast(tab, n / 16 + b + k), c, ifma);
   }
-  for (; len >= 16; m <<= 2, len >>= 2)
-    fwd_radix4(a, tab, m, len, &c, ifma);
-  fwd_last4(a, tab, n, &c, ifma);
+  reg_stage(x, y, K, lo, hi, tw_stride4, tab, n / 8, 2, b, c, ifma, 1);
+  reg_stage(x, y, K, lo, hi, tw_stride2, tab, n / 4, 4, b, c, ifma, 1);
+  reg_stage(x, y, K, lo, hi, tw_stride1, tab, n / 2, 8, b, c, ifma, 1);
+  for (int k = 0; k < K; k++) {
+    __m512i u = csub(csub(x[k], c->q2), c->q), v = csub(csub(y[k], c->q2), c->q);
+    zip(&u, &v, lo, hi);
+    ST(p + 16 * k, u);
+    ST(p + 16 * k + 8, v);
+  }
 }
-
-/* ---- inverse ------------------------------------------------------------------------------- */
 
 /* The n^-1 twiddles of the last stage. */
 VA void last_tw(const veil__ntt_accel *ax, int ifma, vtw *tn, vtw *tw) {
@@ -208,35 +222,45 @@ VA void last_tw(const veil__ntt_accel *ax, int ifma, vtw *tn, vtw *tw) {
               _mm512_set1_epi64((long long)(kw >> 32))};
 }
 
-/* Strides 1, 2, 4, 8 on each 16-word block; the stride-8 stage is the last one when n = 16. */
-VA void inv_first4(uint64_t *a, const veil__ntt_accel *ax, const uint64_t *tab, size_t n,
-                   const vmod *c, int ifma) {
-  const __m512i rx = IDX(0, 8, 4, 12, 1, 9, 5, 13), ry = IDX(2, 10, 6, 14, 3, 11, 7, 15);
-  const __m512i sx = IDX(0, 1, 4, 5, 8, 9, 12, 13), sy = IDX(2, 3, 6, 7, 10, 11, 14, 15);
-  for (size_t b = 0; b < n / 16; b++) {
-    uint64_t *p = a + 16 * b;
-    __m512i u = LD(p), v = LD(p + 8);
-    __m512i x = _mm512_unpacklo_epi64(u, v), y = _mm512_unpackhi_epi64(u, v), x2, y2;
-    inv_bfly(&x, &y, tw_stride1(tab, n / 2 + 8 * b), c, ifma);
-    x2 = PERM(x, y, rx), y2 = PERM(x, y, ry);
-    inv_bfly(&x2, &y2, tw_stride2(tab, n / 4 + 4 * b), c, ifma);
-    x = PERM(x2, y2, sx), y = PERM(x2, y2, sy);
-    inv_bfly(&x, &y, tw_stride4(tab, n / 8 + 2 * b), c, ifma);
-    x2 = PERM(x, y, sx), y2 = PERM(x, y, sy);
-    if (n == 16) {
-      vtw tn, tw;
-      last_tw(ax, ifma, &tn, &tw);
-      inv_bfly_last(&x2, &y2, tn, tw, c, ifma);
-    } else {
-      inv_bfly(&x2, &y2, tw_bcast(tab, n / 16 + b), c, ifma);
-    }
-    ST(p, x2);
-    ST(p + 8, y2);
+/* Strides 1, 2, 4, 8 on K consecutive 16-word blocks from block b; the stride-8 stage is the
+ * last one (n^-1 folded) when n = 16. */
+VA void inv_first4_k(uint64_t *a, const veil__ntt_accel *ax, vsrc tab, size_t n, size_t b,
+                     const vmod *c, int ifma, int K) {
+  const __m512i ev = EVEN, od = ODD;
+  __m512i x[LAST_K], y[LAST_K];
+  uint64_t *p = a + 16 * b;
+  for (int k = 0; k < K; k++)
+    x[k] = LD(p + 16 * k), y[k] = LD(p + 16 * k + 8);
+  reg_stage(x, y, K, ev, od, tw_stride1, tab, n / 2, 8, b, c, ifma, 0);
+  reg_stage(x, y, K, ev, od, tw_stride2, tab, n / 4, 4, b, c, ifma, 0);
+  reg_stage(x, y, K, ev, od, tw_stride4, tab, n / 8, 2, b, c, ifma, 0);
+  vtw tn, tw;
+  last_tw(ax, ifma, &tn, &tw);
+  for (int k = 0; k < K; k++) {
+    zip(&x[k], &y[k], ev, od);
+    if (n == 16)
+      inv_bfly_last(&x[k], &y[k], tn, tw, c, ifma);
+    else
+      inv_bfly(&x[k], &y[k], tw_bcast(tab, n / 16 + b + k), c, ifma);
+    ST(p + 16 * k, x[k]);
+    ST(p + 16 * k + 8, y[k]);
   }
 }
 
+/* One register pass over all blocks: the forward's last four stages or the inverse's first four. */
+VA void blocks_pass(uint64_t *a, const veil__ntt_accel *ax, vsrc tab, size_t n, const vmod *c,
+                    int ifma, int fwd) {
+  if (n < 16 * LAST_K) {
+    for (size_t b = 0; b < n / 16; b++)
+      fwd ? fwd_last4_k(a, tab, n, b, c, ifma, 1) : inv_first4_k(a, ax, tab, n, b, c, ifma, 1);
+    return;
+  }
+  for (size_t b = 0; b < n / 16; b += LAST_K)
+    fwd ? fwd_last4_k(a, tab, n, b, c, ifma, LAST_K) : inv_first4_k(a, ax, tab, n, b, c, ifma, LAST_K);
+}
+
 /* Stage (m groups, stride len) alone; the last stage (m = 1) folds n^-1. */
-VA void inv_radix2(uint64_t *a, const veil__ntt_accel *ax, const uint64_t *tab, size_t m, size_t len,
+VA void inv_radix2(uint64_t *a, const veil__ntt_accel *ax, vsrc tab, size_t m, size_t len,
                    const vmod *c, int ifma) {
   vtw tn, tw;
   last_tw(ax, ifma, &tn, &tw);
@@ -256,7 +280,7 @@ VA void inv_radix2(uint64_t *a, const veil__ntt_accel *ax, const uint64_t *tab, 
 }
 
 /* Stages (m, len) and (m / 2, 2 len) in one pass; m >= 2. The second is the last when m = 2. */
-VA void inv_radix4(uint64_t *a, const veil__ntt_accel *ax, const uint64_t *tab, size_t m, size_t len,
+VA void inv_radix4(uint64_t *a, const veil__ntt_accel *ax, vsrc tab, size_t m, size_t len,
                    const vmod *c, int ifma) {
   vtw tn, tw;
   last_tw(ax, ifma, &tn, &tw);
@@ -282,12 +306,26 @@ VA void inv_radix4(uint64_t *a, const veil__ntt_accel *ax, const uint64_t *tab, 
   }
 }
 
+VA void fwd_impl(const veil_ntt_tables *t, uint64_t *a, int ifma) {
+  const veil__ntt_accel *x = t->accel;
+  vsrc tab = {t->fwd, ifma ? x->fwd_sh52 : t->fwd_sh};
+  vmod c = vmod_make(t->mod.q);
+  size_t n = t->n, m = 1, len = n / 2;
+  if ((t->logn - 4) & 1) {
+    fwd_radix2(a, tab, m, len, &c, ifma);
+    m <<= 1, len >>= 1;
+  }
+  for (; len >= 16; m <<= 2, len >>= 2)
+    fwd_radix4(a, tab, m, len, &c, ifma);
+  blocks_pass(a, x, tab, n, &c, ifma, 1);
+}
+
 VA void inv_impl(const veil_ntt_tables *t, uint64_t *a, int ifma) {
   const veil__ntt_accel *x = t->accel;
-  const uint64_t *tab = ifma ? x->inv52 : x->inv64;
+  vsrc tab = {t->inv, ifma ? x->inv_sh52 : t->inv_sh};
   vmod c = vmod_make(t->mod.q);
   size_t n = t->n, m = n / 32, len = 16;
-  inv_first4(a, x, tab, n, &c, ifma);
+  blocks_pass(a, x, tab, n, &c, ifma, 0);
   if ((t->logn - 4) & 1) {
     inv_radix2(a, x, tab, m, len, &c, ifma);
     m >>= 1, len <<= 1;
@@ -299,7 +337,7 @@ VA void inv_impl(const veil_ntt_tables *t, uint64_t *a, int ifma) {
 /* ---- entry points -------------------------------------------------------------------------- */
 
 static bool use_ifma(const veil_ntt_tables *t) {
-  return ((const veil__ntt_accel *)t->accel)->fwd52 != NULL;
+  return ((const veil__ntt_accel *)t->accel)->fwd_sh52 != NULL;
 }
 
 static void ntt_fwd_ifma(const veil_ntt_tables *t, uint64_t *a) { fwd_impl(t, a, 1); }
