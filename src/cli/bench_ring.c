@@ -10,7 +10,9 @@ typedef struct ring_case {
   int logn, qbits, limbs, threads;
   size_t n;
   veil_ntt_tables *t;
-  uint64_t *a, *b;
+  uint64_t *a, *b, *conv;
+  veil_modulus *target;
+  veil_bconv bc;
   const veil_kernels *k;
 } ring_case;
 
@@ -20,6 +22,9 @@ static void case_free(ring_case *c) {
   veil_free(c->t);
   veil_free(c->a);
   veil_free(c->b);
+  veil_free(c->conv);
+  veil_free(c->target);
+  veil_bconv_free(&c->bc);
 }
 
 /* Deterministic pseudo-random residues (benchmark data, not secrets). */
@@ -29,6 +34,23 @@ static void fill_limb(uint64_t *x, size_t n, uint64_t q, uint64_t seed) {
     s ^= s << 13, s ^= s >> 7, s ^= s << 17;
     x[j] = (uint64_t)(((veil_u128)s * q) >> 64);
   }
+}
+
+/* basis_conv converts the K source limbs to K other primes of the same size (a key-switching ModUp
+ * of one K-prime digit). */
+static veil_status basis_conv_init(ring_case *c, const uint64_t *primes) {
+  uint64_t other[64];
+  VEIL_TRY(veil_primes_ntt(c->logn, c->qbits, c->limbs, primes, c->limbs, other));
+  c->target = veil_calloc((size_t)c->limbs, sizeof *c->target);
+  c->conv = veil_malloc((size_t)c->limbs * c->n * 8);
+  if (!c->target || !c->conv)
+    return veil_fail(VEIL_ERR_NOMEM, "bench basis conversion buffers");
+  for (int i = 0; i < c->limbs; i++)
+    veil_modulus_init(&c->target[i], other[i]);
+  veil_modulus from[64];
+  for (int i = 0; i < c->limbs; i++)
+    from[i] = c->t[i].mod;
+  return veil_bconv_init(&c->bc, from, c->limbs, c->target, c->limbs);
 }
 
 static veil_status case_init(ring_case *c) {
@@ -45,7 +67,7 @@ static veil_status case_init(ring_case *c) {
     fill_limb(c->a + (size_t)i * c->n, c->n, primes[i], 2 * (uint64_t)i + 1);
     fill_limb(c->b + (size_t)i * c->n, c->n, primes[i], 2 * (uint64_t)i + 2);
   }
-  return VEIL_OK;
+  return basis_conv_init(c, primes);
 }
 
 static void op_ntt_fwd(void *ctx) {
@@ -71,10 +93,15 @@ static void op_mul(void *ctx) {
   }
 }
 
+static void op_basis_conv(void *ctx) {
+  ring_case *c = ctx;
+  veil_bconv_apply(&c->bc, c->a, c->conv, c->n);
+}
+
 static const struct {
   const char *name;
   void (*fn)(void *ctx);
-} ops[] = {{"ntt_fwd", op_ntt_fwd}, {"ntt_inv", op_ntt_inv}, {"mul", op_mul}};
+} ops[] = {{"ntt_fwd", op_ntt_fwd}, {"ntt_inv", op_ntt_inv}, {"mul", op_mul}, {"basis_conv", op_basis_conv}};
 
 static void report(const veil_bench_cfg *cfg, const ring_case *c, const char *op, double ns) {
   if (cfg->json) {
