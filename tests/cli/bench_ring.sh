@@ -6,11 +6,11 @@ fail=0
 check() { if ! eval "$1"; then echo "FAIL: $2"; fail=1; fi; }
 
 out=$("$veil" bench ring --json --logn 10 --qbits 30 --limbs 2 --reps 3)
-check '[ "$(printf "%s\n" "$out" | wc -l)" -eq 3 ]' "three ops, one line each"
+check '[ "$(printf "%s\n" "$out" | wc -l)" -eq 4 ]' "four ops, one line each"
 for key in op logn qbits limbs threads ns kernel; do
   check 'printf "%s\n" "$out" | grep -q "\"$key\":"' "key $key present"
 done
-check 'printf "%s\n" "$out" | grep -q "\"op\":\"ntt_fwd\""' "ntt_fwd reported"
+for op in ntt_fwd ntt_inv mul basis_conv; do check 'printf "%s\n" "$out" | grep -q "\"op\":\"$op\""' "$op reported"; done
 check 'printf "%s\n" "$out" | grep -q "\"limbs\":2"' "limbs echoed"
 ref=$(VEIL_FORCE_REF=1 "$veil" bench ring --json --logn 10 --qbits 30 --reps 1)
 check 'printf "%s\n" "$ref" | grep -q "\"kernel\":\"ref\""' "VEIL_FORCE_REF=1 benchmarks ref"
