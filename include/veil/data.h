@@ -121,6 +121,16 @@ void veil_prep_default(veil_prep *p);
  */
 VEIL_WUR veil_status veil_prep_load(const char *path, veil_prep *p);
 
+/**
+ * Writes @p p as a sidecar file that veil_prep_load() reads back exactly (numbers with %.17g),
+ * preceded by @p comment lines (may be NULL; each line gets a "# " prefix).
+ * @return VEIL_ERR_IO.
+ */
+VEIL_WUR veil_status veil_prep_save(const char *path, const veil_prep *p, const char *comment);
+
+/** Formats @p p on one line ("scale 0.00390625, pad 0 0 1 1, mean ..., std ...") into @p buf; returns buf. */
+const char *veil_prep_str(const veil_prep *p, char *buf, size_t len);
+
 /** Parses one sidecar-style value for @p key (as in a sidecar line) into @p p. @p where names the source. */
 VEIL_WUR veil_status veil_prep_set(veil_prep *p, const char *key, const char *value, const char *where);
 

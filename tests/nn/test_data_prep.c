@@ -25,6 +25,34 @@ static void test_prep_default_and_sidecar(void) {
   remove(path);
 }
 
+static void test_prep_save_round_trip(void) {
+  veil_prep p, q;
+  veil_prep_default(&p);
+  VT_OK(veil_prep_set(&p, "scale", "1/255", "t"));
+  VT_OK(veil_prep_set(&p, "pad", "1 2 3 4", "t"));
+  VT_OK(veil_prep_set(&p, "mean", "0.485 0.456 0.406", "t"));
+  VT_OK(veil_prep_set(&p, "std", "0.229 0.224 0.225", "t"));
+  VT_OK(veil_prep_set(&p, "dataset", "cifar10", "t"));
+  const char *path = td_tmp(0, "rt.prep");
+  VT_OK(veil_prep_save(path, &p, "first line\nsecond line"));
+  veil_prep_default(&q);
+  VT_OK(veil_prep_load(path, &q));
+  VT_CHECK(q.scale == p.scale && q.nchannels == 3 && !strcmp(q.dataset, "cifar10"));
+  for (int i = 0; i < 4; i++)
+    VT_CHECK(q.pad[i] == i + 1);
+  for (int i = 0; i < 3; i++)
+    VT_CHECK(q.mean[i] == p.mean[i] && q.std[i] == p.std[i]);
+  size_t len;
+  unsigned char *text = td_slurp(path, &len);
+  VT_REQUIRE(text);
+  VT_CHECK(len > 27 && memcmp(text, "# first line\n# second line\n", 27) == 0);
+  free(text);
+  char line[256];
+  VT_CHECK(strstr(veil_prep_str(&q, line, sizeof line), "mean 0.485 0.456 0.406") != NULL);
+  VT_CHECK(veil_prep_save("/nonexistent-dir/x.prep", &p, NULL) == VEIL_ERR_IO);
+  remove(path);
+}
+
 static void expect_bad(const char *text, const char *needle) {
   const char *path = td_tmp(1, "bad.prep");
   VT_REQUIRE(td_write(path, text, strlen(text)) == 0);
@@ -197,6 +225,7 @@ static void test_weights_cryptonets_file(void) {
 
 int main(void) {
   VT_RUN(test_prep_default_and_sidecar);
+  VT_RUN(test_prep_save_round_trip);
   VT_RUN(test_prep_errors);
   VT_RUN(test_prep_apply);
   VT_RUN(test_png_round_trip);

@@ -188,3 +188,51 @@ veil_status veil_prep_apply(const veil_prep *p, const veil_tensor *images, int64
     prep_image(p, images->data + (first + i) * in_per, s[1], s[2], s[3], out->data + i * out_per);
   return VEIL_OK;
 }
+
+/* Appends "key v0 v1 ..." for @p n values to @p buf at offset @p *k (truncating safely). */
+static void put_list(char *buf, size_t len, size_t *k, const char *key, const double *v, int n,
+                     const char *fmt) {
+  if (*k < len)
+    *k += (size_t)snprintf(buf + *k, len - *k, "%s", key);
+  for (int i = 0; i < n && *k < len; i++)
+    *k += (size_t)snprintf(buf + *k, len - *k, fmt, v[i]);
+}
+
+/* Formats the spec with a separator between items and the given number format. */
+static void format_prep(const veil_prep *p, char *buf, size_t len, const char *sep, const char *fmt) {
+  size_t k = 0;
+  double pad[4] = {p->pad[0], p->pad[1], p->pad[2], p->pad[3]};
+  put_list(buf, len, &k, "scale", &p->scale, 1, fmt);
+  put_list(buf, len, &k, sep, NULL, 0, fmt);
+  put_list(buf, len, &k, "pad", pad, 4, " %g");
+  if (p->nchannels) {
+    put_list(buf, len, &k, sep, NULL, 0, fmt);
+    put_list(buf, len, &k, "mean", p->mean, p->nchannels, fmt);
+    put_list(buf, len, &k, sep, NULL, 0, fmt);
+    put_list(buf, len, &k, "std", p->std, p->nchannels, fmt);
+  }
+  if (p->dataset[0] && k < len)
+    snprintf(buf + k, len - k, "%sdataset %s", sep, p->dataset);
+}
+
+const char *veil_prep_str(const veil_prep *p, char *buf, size_t len) {
+  format_prep(p, buf, len, ", ", " %.6g");
+  return buf;
+}
+
+veil_status veil_prep_save(const char *path, const veil_prep *p, const char *comment) {
+  char body[1024];
+  format_prep(p, body, sizeof body, "\n", " %.17g");
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return veil_fail(VEIL_ERR_IO, "cannot write preprocessing file %s", path);
+  for (const char *c = comment; c && *c;) {
+    size_t n = strcspn(c, "\n");
+    fprintf(f, "# %.*s\n", (int)n, c);
+    c += n + (c[n] == '\n');
+  }
+  fprintf(f, "%s\n", body);
+  if (fclose(f) != 0)
+    return veil_fail(VEIL_ERR_IO, "writing preprocessing file %s failed", path);
+  return VEIL_OK;
+}
