@@ -6,6 +6,20 @@
  * Conventions: tensors are NCHW, float32 storage; reference math is float64. A graph is a list of
  * nodes in topological order; node 0..n-1, each with the indices of its input nodes. The graph's
  * batch dimension is left symbolic: shapes stored in nodes are per-image (C,H,W or F), without N.
+ *
+ * Typical use (graphs come from veil/model.h or veil/onnx.h):
+ * @code
+ *   VEIL_TRY(veil_graph_optimize(&g, NULL));             // fold BN / input normalization, fuse squares
+ *   veil_graph_info info;
+ *   VEIL_TRY(veil_graph_analyze(&g, &info));             // params, depth, encrypted modes
+ *   VEIL_TRY(veil_graph_print(&g, &info, stdout));
+ *   veil_tensor y;
+ *   VEIL_TRY(veil_graph_run(&g, &x, &y));                // float64 reference: x [N,C,H,W] -> y [N,10]
+ * @endcode
+ *
+ * Passes store folded constants as float32 (the tensor type), so a fold whose factors are not exact
+ * in float32 (gamma/sqrt(var+eps) in general) changes outputs by float32 rounding of the folded
+ * weights (about 2^-24 relative per weight), not by float64 rounding.
  */
 #ifndef VEIL_NN_H
 #define VEIL_NN_H
@@ -100,7 +114,10 @@ void veil_graph_init(veil_graph *g);
 void veil_graph_free(veil_graph *g);
 /**
  * Appends a node (its tensors are moved into the graph: the caller's copies are emptied) and returns
- * its index in @p index. Does not infer shapes; call veil_graph_infer_shapes() afterwards.
+ * its index in @p index, and makes it g->output (set g->output afterwards for another output). A node
+ * without a name is called "<op><index>". Does not infer shapes; call veil_graph_infer_shapes() afterwards.
+ * @return VEIL_OK; VEIL_ERR_INVALID_ARG (op out of range); VEIL_ERR_FORMAT (input count out of 0..8 or
+ *         an input that is not an earlier node; the node's tensors then stay with the caller); VEIL_ERR_NOMEM.
  */
 VEIL_WUR veil_status veil_graph_add(veil_graph *g, veil_node *node, int *index);
 /**

@@ -107,14 +107,15 @@ static void test_bn_not_foldable(void) {
 }
 
 /* Input normalization (x - mean) / std before a conv: folded only where exact. */
-static void affine_conv_case(int pad, bool with_shift, bool expect_fold) {
-  float w[3 * 2 * 9], sc[2] = {0.5f, -2}, sh[2] = {0.25f, -0.75f};
-  nt_fill_dyadic(w, 54, 1);
+static void affine_conv_case(int pad, bool with_shift, bool expect_fold, int groups) {
+  float w[4 * 2 * 9], sc[2] = {0.5f, -2}, sh[2] = {0.25f, -0.75f};
+  nt_fill_dyadic(w, 72, 1);
+  veil_conv2d_opts o = {.cout = groups == 2 ? 4 : 3, .kh = 3, .kw = 3, .pad = {pad, pad, pad, pad}, .groups = groups};
   veil_model m;
   veil_graph gr, orig;
   VT_OK(veil_model_init(&m, "aff", 2, 5, 5));
   VT_OK(veil_model_affine(&m, 2, sc, with_shift ? sh : NULL));
-  VT_OK(veil_model_conv2d(&m, 3, 3, 3, 1, pad, w, NULL));
+  VT_OK(veil_model_conv2d_ex(&m, &o, w, NULL));
   VT_OK(take2(&m, &gr, &orig));
   int n;
   VT_OK(veil_graph_fold_affine(&gr, &n));
@@ -127,9 +128,11 @@ static void affine_conv_case(int pad, bool with_shift, bool expect_fold) {
 }
 
 static void test_fold_affine_conv(void) {
-  affine_conv_case(0, true, true);
-  affine_conv_case(1, false, true);
-  affine_conv_case(1, true, false); /* zero padding would see the shift: kept */
+  affine_conv_case(0, true, true, 1);
+  affine_conv_case(1, false, true, 1);
+  affine_conv_case(1, true, false, 1); /* zero padding would see the shift: kept */
+  affine_conv_case(0, true, true, 2);  /* grouped: 2 output maps per input channel */
+  affine_conv_case(2, false, true, 2);
 }
 
 static void test_fold_affine_chain_dense(void) {
