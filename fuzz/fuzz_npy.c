@@ -1,6 +1,6 @@
 /* libFuzzer target: .npy parsing of arbitrary bytes; whatever loads must save and reload identically.
- * Build and run: cmake --preset fuzz && cmake --build --preset fuzz -j2 &&
- *                build-fuzz/fuzz/fuzz_npy -max_total_time=60 tests/onnx/data/ */
+ * Build and run (see tests/onnx/README.md): mkdir -p fuzz/corpus-work && cmake --preset fuzz && cmake --build --preset fuzz -j2 &&
+ *                build-fuzz/fuzz/fuzz_npy -max_total_time=60 -rss_limit_mb=2048 fuzz/corpus-work tests/onnx/data */
 #include <string.h>
 
 #include "veil/npy.h"

@@ -1,6 +1,6 @@
 /* libFuzzer target: ONNX import of arbitrary bytes, then export and re-import of whatever loads.
- * Build and run: cmake --preset fuzz && cmake --build --preset fuzz -j2 &&
- *                build-fuzz/fuzz/fuzz_onnx -max_total_time=60 tests/onnx/data/ */
+ * Build and run (see tests/onnx/README.md): mkdir -p fuzz/corpus-work && cmake --preset fuzz && cmake --build --preset fuzz -j2 &&
+ *                build-fuzz/fuzz/fuzz_onnx -max_total_time=60 -rss_limit_mb=2048 fuzz/corpus-work tests/onnx/data */
 #include "veil/onnx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
