@@ -192,10 +192,40 @@ def identity_dropout_model(x):
     return oh.make_model(g, opset_imports=[oh.make_opsetid("", 13)]).SerializeToString(), torch.relu(x)
 
 
-def save(name, model, x=None, y=None):
+def malformed_models():
+    """Broken or out-of-range models (built with onnx.helper): name -> (bytes, op or '-', substring)."""
+    F32 = onnx.TensorProto.FLOAT
+
+    def model(nodes, inits, opset=13, in_shape=(1, 3, 8, 8), out_shape=(1, 2, 8, 8), extra_inputs=()):
+        ins = [oh.make_tensor_value_info("x", F32, list(in_shape))] + list(extra_inputs)
+        g = oh.make_graph(nodes, "bad", ins, [oh.make_tensor_value_info("y", F32, list(out_shape))], inits)
+        return oh.make_model(g, opset_imports=[oh.make_opsetid("", opset)]).SerializeToString()
+
+    w = oh.make_tensor("w", F32, [2, 3, 3, 3], np.ones(54, np.float32))
+    conv = oh.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1, 1, 1])
+    short = onnx.TensorProto(name="w", data_type=F32, dims=[2, 3, 3, 3], raw_data=np.ones(10, np.float32).tobytes())
+    w5 = oh.make_tensor("w", F32, [2, 5, 3, 3], np.ones(90, np.float32))
+    b = oh.make_tensor("b", F32, [7, 5], np.ones(35, np.float32))
+    gemm = oh.make_node("Gemm", ["x", "b"], ["y"], name="fc")
+    return {
+        "bad_missing_initializer": (model([conv], []), "Conv", "input 1 'w' is not defined"),
+        "bad_initializer_size": (model([conv], [short]), "-", "holds 10 values but its dims need 54"),
+        "bad_opset8": (model([conv], [w], opset=8), "-", "opset 8 is not supported"),
+        "bad_opset18": (model([conv], [w], opset=18), "-", "opset 18 is not supported"),
+        "bad_conv_channels": (model([conv], [w5]), "Conv", "channels"),
+        "bad_gemm_dims": (model([gemm], [b], in_shape=(1, 12), out_shape=(1, 5)), "Gemm", "must be [N, 7]"),
+        "bad_two_inputs": (model([conv], [w], extra_inputs=[oh.make_tensor_value_info("z", F32, [1, 3])]), "-",
+                           "more than one input"),
+        "bad_dynamic_channels": (model([conv], [w], in_shape=(1, "C", 8, 8)), "-", "not a static size"),
+        "bad_output_missing": (model([], [w]), "-", "graph output 'y' is not produced"),
+    }
+
+
+def save(name, model, x=None, y=None, check=True):
     with open(os.path.join(OUT, name + ".onnx"), "wb") as f:
         f.write(model)
-    onnx.checker.check_model(onnx.load_from_string(model))
+    if check:
+        onnx.checker.check_model(onnx.load_from_string(model))
     if x is not None:
         np.save(os.path.join(OUT, name + ".in.npy"), x.numpy().astype(np.float32))
         np.save(os.path.join(OUT, name + ".out.npy"), y.numpy().astype(np.float32))
@@ -225,6 +255,9 @@ def main():
     np.random.seed(3)
     save("unsup_conv_auto_pad", auto_pad_model())
     manifest.append("unsup_conv_auto_pad error Conv node 'Conv_3' (Conv): attribute auto_pad=SAME_UPPER is not supported")
+    for name, (model, op, msg) in malformed_models().items():
+        save(name, model, check=False)
+        manifest.append("%s error %s %s" % (name, op, msg))
     with open(os.path.join(OUT, "manifest.txt"), "w") as f:
         f.write("\n".join(manifest) + "\n")
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))

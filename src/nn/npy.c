@@ -196,8 +196,8 @@ static void npy_convert(const uint8_t *src, npy_dtype dt, float *dst, int64_t n)
 
 veil_status veil_npy_load_buffer(const uint8_t *data, size_t len, veil_tensor *t) {
   *t = (veil_tensor){0};
-  const char *hdr;
-  size_t hlen, off;
+  const char *hdr = NULL;
+  size_t hlen = 0, off = 0;
   npy_header h;
   VEIL_TRY(npy_split(data, len, &hdr, &hlen, &off));
   VEIL_TRY(npy_parse_header(hdr, hlen, &h));

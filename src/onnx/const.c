@@ -68,25 +68,26 @@ static double ox_raw_value(const uint8_t *p, int dt) {
   }
 }
 
-/* Copies the typed repeated field matching @p dt; returns the number of values it holds. */
-static size_t ox_typed_values(const Onnx__TensorProto *t, int dt, double *v, int64_t numel) {
-  size_t n = 0;
+/* Number of values the tensor holds (raw bytes or the typed field matching @p dt). */
+static size_t ox_value_count(const Onnx__TensorProto *t, int dt, int es) {
+  if (t->has_raw_data)
+    return t->raw_data.len % (size_t)es ? SIZE_MAX : t->raw_data.len / (size_t)es;
   if (dt == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
-    n = t->n_float_data;
-  else if (dt == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE)
-    n = t->n_double_data;
-  else if (dt == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
-    n = t->n_int64_data;
-  else
-    n = t->n_int32_data;
-  if (n != (size_t)numel)
-    return n;
-  for (size_t i = 0; i < n; i++)
-    v[i] = dt == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT    ? t->float_data[i]
-           : dt == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE ? t->double_data[i]
-           : dt == ONNX__TENSOR_PROTO__DATA_TYPE__INT64  ? (double)t->int64_data[i]
-                                                         : t->int32_data[i];
-  return n;
+    return t->n_float_data;
+  if (dt == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE)
+    return t->n_double_data;
+  if (dt == ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
+    return t->n_int64_data;
+  return t->n_int32_data;
+}
+
+static double ox_typed_value(const Onnx__TensorProto *t, int dt, int es, size_t i) {
+  if (t->has_raw_data)
+    return ox_raw_value(t->raw_data.data + i * (size_t)es, dt);
+  return dt == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT    ? t->float_data[i]
+         : dt == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE ? t->double_data[i]
+         : dt == ONNX__TENSOR_PROTO__DATA_TYPE__INT64  ? (double)t->int64_data[i]
+                                                       : t->int32_data[i];
 }
 
 veil_status veil__ox_const_from_proto(const Onnx__TensorProto *t, ox_const *k, const char *what) {
@@ -102,24 +103,22 @@ veil_status veil__ox_const_from_proto(const Onnx__TensorProto *t, ox_const *k, c
     return veil_fail(VEIL_ERR_UNSUPPORTED, "onnx: tensor '%s' is segmented", what);
   if (t->n_dims > VEIL__OX_MAX_RANK)
     return veil_fail(VEIL_ERR_UNSUPPORTED, "onnx: tensor '%s' has rank %zu", what, t->n_dims);
+  int64_t need = 1;
+  for (size_t i = 0; i < t->n_dims; i++) {
+    if (t->dims[i] < 0 || (t->dims[i] > 0 && need > VEIL__OX_MAX_NUMEL / t->dims[i]))
+      return veil_fail(VEIL_ERR_FORMAT, "onnx: tensor '%s': dimension %zu is %lld (negative or too large)", what,
+                       i, (long long)t->dims[i]);
+    need *= t->dims[i];
+  }
+  size_t have = ox_value_count(t, dt, es);
+  if (have != (size_t)need)
+    return veil_fail(VEIL_ERR_FORMAT, "onnx: tensor '%s' holds %s%zu values but its dims need %lld", what,
+                     have == SIZE_MAX ? "a partial number of " : "", have == SIZE_MAX ? (size_t)0 : have,
+                     (long long)need);
   bool isint = dt != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && dt != ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
-  veil_status st = veil__ox_const_alloc(k, (int)t->n_dims, t->dims, isint);
-  if (st != VEIL_OK)
-    return veil_fail(st, "onnx: tensor '%s': dims out of range", what);
-  size_t have;
-  if (t->has_raw_data) {
-    have = t->raw_data.len / (size_t)es;
-    if (t->raw_data.len % (size_t)es == 0 && have == (size_t)k->numel)
-      for (int64_t i = 0; i < k->numel; i++)
-        k->v[i] = ox_raw_value(t->raw_data.data + i * es, dt);
-  } else {
-    have = ox_typed_values(t, dt, k->v, k->numel);
-  }
-  if (have != (size_t)k->numel) {
-    veil__ox_const_free(k);
-    return veil_fail(VEIL_ERR_FORMAT, "onnx: tensor '%s' holds %zu values but its dims need %lld", what, have,
-                     (long long)k->numel);
-  }
+  VEIL_TRY(veil__ox_const_alloc(k, (int)t->n_dims, t->dims, isint));
+  for (int64_t i = 0; i < need; i++)
+    k->v[i] = ox_typed_value(t, dt, es, (size_t)i);
   return VEIL_OK;
 }
 
@@ -158,6 +157,24 @@ static veil_status ox_axes_list(veil__ox_ctx *c, size_t in, int64_t *axes, int *
   for (int64_t i = 0; i < k->numel; i++)
     axes[i] = veil__ox_const_int(k, i);
   *n = (int)k->numel;
+  return VEIL_OK;
+}
+
+/* A shape operand (ConstantOfShape, Expand): at most VEIL__OX_OUT_MAX elements in all, since such
+ * constants only ever feed shape arithmetic. */
+#define VEIL__OX_OUT_MAX ((int64_t)1 << 20)
+static veil_status ox_shape_arg(veil__ox_ctx *c, const ox_const *s, int64_t *dims) {
+  int64_t n = 1;
+  if (s->rank != 1 || s->numel > VEIL__OX_MAX_RANK)
+    return veil__ox_err(c, VEIL_ERR_UNSUPPORTED, "shape input must be a vector of at most %d values",
+                        VEIL__OX_MAX_RANK);
+  for (int i = 0; i < s->numel; i++) {
+    dims[i] = veil__ox_const_int(s, i);
+    if (dims[i] < 0 || (dims[i] > 0 && n > VEIL__OX_OUT_MAX / dims[i]))
+      return veil__ox_err(c, VEIL_ERR_UNSUPPORTED, "shape dimension %lld is negative or too large",
+                          (long long)dims[i]);
+    n *= dims[i];
+  }
   return VEIL_OK;
 }
 
@@ -285,7 +302,7 @@ static veil_status ox_fold_reshape(veil__ox_ctx *c, const ox_const *d, const ox_
       dims[i] = d->dims[i];
     if (dims[i] == -1 && neg < 0)
       neg = i;
-    else if (dims[i] < 0)
+    else if (dims[i] < 0 || (dims[i] > 0 && known > VEIL__OX_MAX_NUMEL / dims[i]))
       return veil__ox_err(c, VEIL_ERR_FORMAT, "bad reshape dimension %lld", (long long)dims[i]);
     else
       known *= dims[i];
@@ -346,9 +363,11 @@ static veil_status ox_fold_transpose(veil__ox_ctx *c, const ox_const *d) {
   for (int i = 0; i < d->rank; i++)
     def[i] = d->rank - 1 - i;
   VEIL_TRY(veil__ox_attr_ints(c, "perm", d->rank, def, perm, NULL));
+  bool used[VEIL__OX_MAX_RANK] = {0};
   for (int i = 0; i < d->rank; i++) {
-    if (perm[i] < 0 || perm[i] >= d->rank)
-      return veil__ox_err(c, VEIL_ERR_FORMAT, "bad perm");
+    if (perm[i] < 0 || perm[i] >= d->rank || used[perm[i]])
+      return veil__ox_err(c, VEIL_ERR_FORMAT, "attribute perm is not a permutation");
+    used[perm[i]] = true;
     dims[i] = d->dims[perm[i]];
   }
   ox_const o;
@@ -366,9 +385,11 @@ static veil_status ox_fold_transpose(veil__ox_ctx *c, const ox_const *d) {
 }
 
 /* ONNX Slice clamping for one axis; steps may be negative. */
-static void ox_slice_range(int64_t dim, int64_t step, int64_t *start, int64_t *end) {
+static void ox_slice_range(int64_t dim, int64_t *step, int64_t *start, int64_t *end) {
+  if (*step > dim + 1 || *step < -dim - 1) /* same elements, no overflow below */
+    *step = *step > 0 ? dim + 1 : -dim - 1;
   int64_t s = *start < 0 ? *start + dim : *start, e = *end < 0 ? *end + dim : *end;
-  int64_t lo = step > 0 ? 0 : -1, hi = step > 0 ? dim : dim - 1;
+  int64_t lo = *step > 0 ? 0 : -1, hi = *step > 0 ? dim : dim - 1;
   *start = s < 0 ? 0 : s > hi ? hi : s;
   *end = e < lo ? lo : e > hi ? hi : e;
 }
@@ -377,7 +398,7 @@ static veil_status ox_fold_slice(veil__ox_ctx *c, const ox_const *d) {
   int64_t start[VEIL__OX_MAX_RANK], end[VEIL__OX_MAX_RANK], step[VEIL__OX_MAX_RANK], dims[VEIL__OX_MAX_RANK];
   VEIL_TRY(veil__ox_slice_params(c, d->rank, d->dims, start, end, step));
   for (int i = 0; i < d->rank; i++) {
-    ox_slice_range(d->dims[i], step[i], &start[i], &end[i]);
+    ox_slice_range(d->dims[i], &step[i], &start[i], &end[i]);
     int64_t n = step[i] > 0 ? (end[i] - start[i] + step[i] - 1) / step[i]
                             : (start[i] - end[i] - step[i] - 1) / -step[i];
     dims[i] = n > 0 ? n : 0;
@@ -414,10 +435,7 @@ static veil_status ox_fold_cast(veil__ox_ctx *c, const ox_const *d) {
 
 static veil_status ox_fold_constant_of_shape(veil__ox_ctx *c, const ox_const *s) {
   int64_t dims[VEIL__OX_MAX_RANK];
-  if (s->numel > VEIL__OX_MAX_RANK)
-    return veil__ox_err(c, VEIL_ERR_UNSUPPORTED, "rank %lld", (long long)s->numel);
-  for (int i = 0; i < s->numel; i++)
-    dims[i] = veil__ox_const_int(s, i);
+  VEIL_TRY(ox_shape_arg(c, s, dims));
   const Onnx__AttributeProto *a = veil__ox_attr(c->cur, "value");
   ox_const val = {0};
   if (a && a->t)
@@ -440,10 +458,7 @@ static veil_status ox_fold_constant_of_shape(veil__ox_ctx *c, const ox_const *s)
 /* Expand: numpy broadcast of the data onto a shape, as data * ones(shape). */
 static veil_status ox_fold_expand(veil__ox_ctx *c, const ox_const *d, const ox_const *s) {
   int64_t dims[VEIL__OX_MAX_RANK];
-  if (s->numel > VEIL__OX_MAX_RANK)
-    return veil__ox_err(c, VEIL_ERR_UNSUPPORTED, "rank %lld", (long long)s->numel);
-  for (int i = 0; i < s->numel; i++)
-    dims[i] = veil__ox_const_int(s, i);
+  VEIL_TRY(ox_shape_arg(c, s, dims));
   ox_const ones;
   VEIL_TRY(veil__ox_const_alloc(&ones, (int)s->numel, dims, true));
   for (int64_t i = 0; i < ones.numel; i++)

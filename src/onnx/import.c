@@ -19,7 +19,7 @@ veil_status veil__ox_err(veil__ox_ctx *c, veil_status st, const char *fmt, ...) 
   va_end(ap);
   if (!c->cur)
     return veil_fail(st, "onnx: %s", msg);
-  return veil_fail(st, "node '%s' (%s): %s", ox_node_name(c->cur), c->cur->op_type, msg);
+  return veil_fail(st, "node '%s' (%s): %s", ox_node_name(c->cur), c->cur->op_type ? c->cur->op_type : "?", msg);
 }
 
 const veil__ox_value *veil__ox_find(const veil__ox_ctx *c, const char *name) {
@@ -125,21 +125,26 @@ static void ox_node_free(veil_node *n) {
   veil_tensor_free(&n->var);
 }
 
+/* Re-reports an nn error under the ONNX node's name, dropping nn's own "node '...' (op): " prefix. */
+static veil_status ox_rewrap(veil__ox_ctx *c, veil_status st) {
+  char d[384];
+  const char *msg = veil_error_detail(), *cut = strstr(msg, "): ");
+  snprintf(d, sizeof d, "%s", strncmp(msg, "node '", 6) == 0 && cut ? cut + 3 : msg);
+  return veil__ox_err(c, st, "%s", d);
+}
+
 veil_status veil__ox_emit(veil__ox_ctx *c, veil_node *node, int *index) {
   snprintf(node->name, sizeof node->name, "%s", ox_node_name(c->cur));
   int idx;
   veil_status st = veil_graph_add(c->g, node, &idx);
   if (st != VEIL_OK) {
     ox_node_free(node);
-    return veil__ox_err(c, st, "%s", veil_error_detail());
+    return ox_rewrap(c, st);
   }
   c->g->output = idx;
   st = veil_graph_infer_node(c->g, idx);
-  if (st != VEIL_OK) {
-    char d[256];
-    snprintf(d, sizeof d, "%s", veil_error_detail());
-    return veil__ox_err(c, st, "%s", d);
-  }
+  if (st != VEIL_OK)
+    return ox_rewrap(c, st);
   if (index)
     *index = idx;
   return veil__ox_set_node(c, 0, idx);
@@ -207,7 +212,8 @@ veil_status veil__ox_attr_ints(veil__ox_ctx *c, const char *name, int want, cons
   if ((want >= 0 && a->n_ints != (size_t)want) || a->n_ints > (size_t)max)
     return veil__ox_err(c, VEIL_ERR_UNSUPPORTED, "attribute %s has %zu values, expected %s%d", name,
                         a->n_ints, want < 0 ? "at most " : "", max);
-  memcpy(out, a->ints, a->n_ints * sizeof *out);
+  if (a->n_ints)
+    memcpy(out, a->ints, a->n_ints * sizeof *out);
   if (count)
     *count = (int)a->n_ints;
   return VEIL_OK;
@@ -324,9 +330,14 @@ static veil_status ox_node(veil__ox_ctx *c, const Onnx__NodeProto *n) {
     return veil__ox_err(c, VEIL_ERR_FORMAT, "node has no op type");
   if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
     return veil__ox_err(c, VEIL_ERR_UNSUPPORTED, "domain '%s' is not supported", n->domain);
+  if (n->n_output < 1)
+    return veil__ox_err(c, VEIL_ERR_FORMAT, "node has no output");
   for (size_t i = 0; i < n->n_output; i++)
     if (!n->output[i])
       return veil__ox_err(c, VEIL_ERR_FORMAT, "output %zu has no name", i);
+  for (size_t i = 0; i < n->n_attribute; i++)
+    if (!n->attribute[i]->name)
+      return veil__ox_err(c, VEIL_ERR_FORMAT, "attribute %zu has no name", i);
   if (strcmp(n->op_type, "Constant") == 0)
     return veil__ox_op_constant(c);
   if (strcmp(n->op_type, "Shape") == 0)

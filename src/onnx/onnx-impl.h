@@ -7,7 +7,7 @@
 #include "veil/onnx.h"
 
 #define VEIL__OX_MAX_RANK 8
-#define VEIL__OX_MAX_NUMEL ((int64_t)1 << 28)
+#define VEIL__OX_MAX_NUMEL ((int64_t)1 << 26)
 #define VEIL__OX_OPSET_MIN 9
 #define VEIL__OX_OPSET_MAX 17
 

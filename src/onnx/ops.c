@@ -409,7 +409,7 @@ static veil_status ox_reshape_to(ox_ctx *c, int x, int r, const int64_t *t) {
     dims[i - 1] = t[i] == 0 && i <= xn->ndim ? xn->shape[i - 1] : t[i];
     if (dims[i - 1] == -1 && neg < 0 && !batch_infer)
       neg = i - 1;
-    else if (dims[i - 1] <= 0)
+    else if (dims[i - 1] <= 0 || known > per / dims[i - 1])
       return OX_ERR(VEIL_ERR_FORMAT, "bad target dimension %lld", (long long)t[i]);
     else
       known *= dims[i - 1];

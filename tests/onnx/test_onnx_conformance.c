@@ -1,7 +1,7 @@
 /* ONNX import conformance: every model in tests/onnx/data/manifest.txt (written by
  * tools/gen_onnx_tests.py with PyTorch) is imported and run with the float64 executor, before and after
  * veil_graph_optimize(), and compared with PyTorch's output; models veil must refuse have to fail with
- * a detail naming the node and its op type. */
+ * a detail naming the node and its op type (or, for malformed models, the stated problem). */
 #include "vtest.h"
 #include "veil/npy.h"
 #include "veil/onnx.h"
@@ -72,7 +72,9 @@ static int check_error(const char *name, const char *op, const char *msg) {
   const char *detail = veil_error_detail();
   char want_op[96];
   snprintf(want_op, sizeof want_op, "(%s)", op);
-  int bad = st == VEIL_OK || !strstr(detail, "node '") || !strstr(detail, want_op) || !strstr(detail, msg);
+  bool model_level = strcmp(op, "-") == 0; /* errors about the model, not one node */
+  int bad = st == VEIL_OK || !strstr(detail, msg) ||
+            (!model_level && (!strstr(detail, "node '") || !strstr(detail, want_op)));
   fprintf(stderr, "  %-28s -> %s: %s%s\n", name, veil_status_str(st), detail, bad ? "  [UNEXPECTED]" : "");
   veil_graph_free(&g);
   return bad || g.nnodes != 0;
@@ -103,7 +105,7 @@ static void test_manifest(void) {
   fclose(f);
   fprintf(stderr, "  %d supported models, %d refused models, %d failures\n", nok, nerr, failed);
   VT_CHECK(nok >= 40);
-  VT_CHECK(nerr >= 5);
+  VT_CHECK(nerr >= 12);
   VT_CHECK_MSG(failed == 0, "%d conformance cases failed", failed);
 }
 
