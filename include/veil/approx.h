@@ -8,8 +8,9 @@
  * A ::veil_approx is what an encrypted evaluation consumes: a list of stages, each a polynomial in
  * the Chebyshev basis of its own domain, composed in order (stage 0 first), optionally followed by
  * one multiplication by the input (ReLU). Its multiplicative depth is the sum over stages of
- * ceil(log2(d_i + 1)) plus one for the final multiplication; domains cost no depth (the change of
- * variable is a scale reinterpretation plus a constant addition).
+ * ceil(log2(d_i + 1)), plus one for the final multiplication, plus one when the first stage's
+ * domain [a, b] has half-width (b - a) / 2 != 1 (the input is multiplied by 2 / (b - a) first;
+ * see poly.h). Later stages' domains cost nothing (their input scale is chosen to match).
  *
  * @code
  *   int deg[] = {15, 15, 27};
@@ -112,7 +113,7 @@ typedef struct veil_approx {
   bool mul_input;                         /**< multiply the last stage's output by the input (relu) */
   double eps;                             /**< sign/relu: the gap used, relative to max(|A|,|B|) */
   double stage_err[VEIL_APPROX_MAX_STAGES]; /**< minimax error of each sign stage on its interval */
-  int depth;                              /**< sum ceil(log2(d_i + 1)) (+ 1 if mul_input) */
+  int depth;                              /**< sum ceil(log2(d_i + 1)) (+1 mul_input, +1 prescale) */
 } veil_approx;
 
 /**

@@ -153,6 +153,7 @@ veil_status veil_approx_build(veil_approx *ap, veil_approx_fn fn, double A, doub
     return st;
   }
   ap->depth += ap->mul_input ? 1 : 0;
+  ap->depth += ap->stage[0].b - ap->stage[0].a != 2.0 ? 1 : 0; /* prescale of the input */
   return VEIL_OK;
 }
 
