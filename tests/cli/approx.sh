@@ -8,7 +8,7 @@ field() { printf '%s' "$out" | grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2; 
 out=$("$veil" approx sigmoid --interval -8,8 --degrees 31 --points 4097 --json) || fail "sigmoid exited $?"
 echo "$out"
 [ "$(field function)" = '"sigmoid"' ] || fail function
-[ "$(field depth)" = 5 ] || fail "depth $(field depth)"
+[ "$(field depth)" = 6 ] || fail "depth $(field depth), want 5 + 1 (prescale by 1/8)"
 printf '%s' "$out" | grep -q '"interval":\[-8,8\]' || fail interval
 awk -v e="$(field max_err)" 'BEGIN { exit !(e > 0 && e < 1e-5) }' || fail "max_err $(field max_err)"
 
