@@ -2,7 +2,7 @@
 
 veil_status veil_ring_init(veil_ring *r, int logn, const uint64_t *primes, int count) {
   *r = (veil_ring){.logn = logn, .n = (size_t)1 << logn, .k = veil_kernels_best()};
-  if (count < 1 || count > 256)
+  if (count < 1 || count > VEIL_RING_MAX_PRIMES)
     return veil_fail(VEIL_ERR_INVALID_ARG, "ring with %d primes", count);
   for (int i = 0; i < count; i++)
     for (int j = 0; j < i; j++)
@@ -44,7 +44,7 @@ veil_status veil_poly_init(veil_poly *p, const veil_ring *r, int nlimbs) {
   p->c = veil_calloc((size_t)nlimbs * r->n, sizeof(uint64_t));
   if (!p->c)
     return veil_fail(VEIL_ERR_NOMEM, "polynomial of %d x %zu words", nlimbs, r->n);
-  p->nlimbs = nlimbs;
+  p->nlimbs = p->cap = nlimbs;
   p->n = r->n;
   return VEIL_OK;
 }
