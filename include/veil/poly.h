@@ -30,6 +30,7 @@
 #define VEIL_POLY_H
 
 #include "veil/approx.h"
+#include "veil/ckks.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -126,6 +127,12 @@ void veil_approx_plan_free(veil_approx_plan *plan);
  */
 VEIL_WUR veil_status veil_approx_plan_eval(const veil_approx_plan *plan, const veil_poly_ops *ops, const void *in,
                                            double target_scale, void *out);
+
+/**
+ * Fills @p ops with the CKKS evaluator @p ev (borrowed; it needs the relinearization key).
+ * Ciphertexts are veil_ckks_ct.
+ */
+void veil_poly_ops_ckks(veil_poly_ops *ops, veil_ckks_eval *ev);
 
 /* ---- a float64 "evaluator" with CKKS level and scale rules ------------------------------- */
 
