@@ -22,4 +22,7 @@ int veil_bench_ring(veil_cli_args *a, const veil_bench_cfg *cfg);
 /** `veil bench ckks`: CKKS evaluator ops, key sizes and precision (bench_ckks.c). */
 int veil_bench_ckks(veil_cli_args *a, const veil_bench_cfg *cfg);
 
+/** `veil bench relu`: encrypted composite-minimax ReLU on one full ciphertext (bench_relu.c). */
+int veil_bench_relu(veil_cli_args *a, const veil_bench_cfg *cfg);
+
 #endif
