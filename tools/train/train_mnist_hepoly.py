@@ -190,7 +190,10 @@ def numpy_forward(params, x):
             patch = x[:, 0, 2 * i:2 * i + 5, 2 * j:2 * j + 5].reshape(n, 25)
             out[:, :, i, j] = patch @ wc.reshape(cout, 25).T + bc
     h = (out * out).reshape(n, -1) @ w1.T + b1
-    return (h * h) @ w2.T + b2
+    logits = (h * h) @ w2.T + b2
+    ranges = {"conv": np.abs(out).max(), "square1": (out * out).max(), "dense1": np.abs(h).max(),
+              "square2": (h * h).max(), "logits": np.abs(logits).max()}
+    return logits, ranges
 
 
 def onnx_params(path):
@@ -225,7 +228,7 @@ def main():
                     help="folder with the four MNIST IDX .gz files")
     ap.add_argument("--out", default=os.path.join(repo, "models", "mnist_hepoly.onnx"))
     ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--maps", type=int, default=8)
+    ap.add_argument("--maps", type=int, default=5)
     ap.add_argument("--hidden", type=int, default=100)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -305,7 +308,7 @@ def main():
     if bad:
         sys.exit(f"exported graph has ops veil does not import: {bad}")
     x64 = xte.numpy().astype(np.float64)
-    logits_np = numpy_forward(weights, x64)
+    logits_np, ranges = numpy_forward(weights, x64)
     with torch.no_grad():
         logits_t = exp(xte).numpy().astype(np.float64)
     diff = np.abs(logits_np - logits_t).max()
@@ -315,13 +318,21 @@ def main():
     if diff > 1e-4 * max(1.0, np.abs(logits_t).max() / 100):
         sys.exit("export mismatch")
 
+    print("max |value| on the test set (for CKKS scale planning): " +
+          ", ".join(f"{k} {v:.2f}" for k, v in ranges.items()))
+    prep = os.path.splitext(args.out)[0] + ".prep"
+    with open(prep, "w") as f:
+        f.write("# preprocessing for " + os.path.basename(args.out) +
+                " (written by tools/train/train_mnist_hepoly.py)\n"
+                "# x = pixel * scale, then zero padding top left bottom right -> 1x29x29\n"
+                "scale 1/256\npad 0 0 1 1\ndataset mnist\n")
     c, h = args.maps, args.hidden
     conv_ma, fc1_ma, fc2_ma = c * 169 * 25, c * 169 * h, h * 10
     print(f"cost: scalar mult-adds conv {conv_ma} + dense {fc1_ma} + dense {fc2_ma} = "
           f"{conv_ma + fc1_ma + fc2_ma}; ciphertext squares {c * 169} + {h} = {c * 169 + h}; depth 5")
     print(f"training time {train_s:.0f}s; test accuracy {acc * 100:.2f}% ({int(round(acc * 10000))}/10000)")
     print("command: /usr/bin/python3 " + " ".join([os.path.relpath(sys.argv[0], repo)] + sys.argv[1:]))
-    print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes)")
+    print(f"wrote {args.out} ({os.path.getsize(args.out)} bytes) and {prep}")
 
 
 if __name__ == "__main__":
