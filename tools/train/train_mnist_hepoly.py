@@ -224,8 +224,9 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.normpath(os.path.join(here, "..", ".."))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=os.path.normpath(os.path.join(repo, "..", "..", "shared", "data", "mnist")),
-                    help="folder with the four MNIST IDX .gz files")
+    ap.add_argument("--data", default=None,
+                    help="folder with the four MNIST IDX .gz files (default: ../shared/data/mnist from the "
+                         "repository or from its parent, then /work/shared/data/mnist)")
     ap.add_argument("--out", default=os.path.join(repo, "models", "mnist_hepoly.onnx"))
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--maps", type=int, default=5)
@@ -240,8 +241,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
-    if not os.path.isdir(args.data) and os.path.isdir("/work/shared/data/mnist"):
-        args.data = "/work/shared/data/mnist"
+    if args.data is None:
+        cands = [os.path.join(repo, "..", "shared", "data", "mnist"),
+                 os.path.join(repo, "..", "..", "shared", "data", "mnist"), "/work/shared/data/mnist"]
+        args.data = next((os.path.normpath(c) for c in cands if os.path.isdir(c)), cands[0])
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
