@@ -60,8 +60,10 @@ static veil_status case_init(ckks_case *c) {
     c->vals[i] = (double)(s >> 11) / 4503599627370496.0 - 1.0; /* uniform in [-1, 1) */
   }
   VEIL_TRY(veil_ckks_pt_encode_real(&c->ctx, c->vals, slots, r->nq - 1, c->ctx.scale, &c->pt));
-  VEIL_TRY(veil_rlwe_encrypt_pk(r, &c->pk, &c->pt, &c->a));
-  VEIL_TRY(veil_rlwe_encrypt_pk(r, &c->pk, &c->pt, &c->b));
+  /* inputs encrypted with the secret key (fresh noise sigma): the precision line measures the
+   * evaluator, not public-key encryption noise (~2^-22 at logN 16) */
+  VEIL_TRY(veil_rlwe_encrypt_sk(r, &c->sk, &c->pt, &c->a));
+  VEIL_TRY(veil_rlwe_encrypt_sk(r, &c->sk, &c->pt, &c->b));
   return veil_rlwe_ct_init(r, &c->out, 2, r->nq - 1);
 }
 

@@ -19,7 +19,7 @@ static inline int qp_index(const veil_rlwe_ctx *c, int level, int t) {
 
 /* out[k] = sum_i y[i][k] * hat[i] mod m: fast basis conversion of nsrc scaled limbs to modulus m. */
 static void bconv_limb(uint64_t *out, const uint64_t *y, size_t n, int nsrc, const uint64_t *hat,
-                       const veil_modulus *m) {
+                       const veil_modulus *m, bool single) {
   veil_u128 acc[BLOCK];
   size_t bl = n < BLOCK ? n : BLOCK;
   for (size_t k0 = 0; k0 < n; k0 += bl) {
@@ -33,8 +33,12 @@ static void bconv_limb(uint64_t *out, const uint64_t *y, size_t n, int nsrc, con
         for (size_t k = 0; k < bl; k++)
           acc[k] = veil__reduce_u128(acc[k], m);
     }
-    for (size_t k = 0; k < bl; k++)
-      out[k0 + k] = veil__reduce_u128(acc[k], m);
+    if (single) /* the sum is below 2^64 q: one Barrett step */
+      for (size_t k = 0; k < bl; k++)
+        out[k0 + k] = veil_mod_reduce128(acc[k], m);
+    else
+      for (size_t k = 0; k < bl; k++)
+        out[k0 + k] = veil__reduce_u128(acc[k], m);
   }
 }
 
@@ -68,7 +72,7 @@ static const uint64_t *modup_limb(veil_rlwe_ks *ks, const uint64_t *d, int level
     return d + (size_t)t * c->n;
   int mi = qp_index(c, level, t);
   bconv_limb(tmp, ks->coef + (size_t)b->src0 * c->n, c->n, b->nsrc, b->hat + (size_t)mi * b->nsrc,
-             &c->mod[mi]);
+             &c->mod[mi], b->single);
   c->rq.k->ntt_fwd(c->tab[mi], tmp);
   return tmp;
 }
@@ -81,6 +85,7 @@ static void inner_limb(veil_rlwe_ks *ks, int level, int t, const uint64_t *const
   const veil_modulus *m = &c->mod[qp_index(c, level, t)];
   uint64_t *o0 = ks->acc + (size_t)t * n, *o1 = ks->acc + (size_t)(c->nq + c->np + t) * n;
   veil_u128 a0[BLOCK], a1[BLOCK];
+  bool single = (veil_u128)(unsigned)beta * m->q < ((veil_u128)1 << 64);
   size_t bl = n < BLOCK ? n : BLOCK;
   for (size_t k0 = 0; k0 < n; k0 += bl) {
     memset(a0, 0, bl * sizeof a0[0]);
@@ -102,9 +107,16 @@ static void inner_limb(veil_rlwe_ks *ks, int level, int t, const uint64_t *const
         }
       }
     }
-    for (size_t k = 0; k < bl; k++) {
-      o0[k0 + k] = veil__reduce_u128(a0[k], m);
-      o1[k0 + k] = veil__reduce_u128(a1[k], m);
+    if (single) { /* beta q < 2^64: the sum of beta products of values < q is below 2^64 q */
+      for (size_t k = 0; k < bl; k++) {
+        o0[k0 + k] = veil_mod_reduce128(a0[k], m);
+        o1[k0 + k] = veil_mod_reduce128(a1[k], m);
+      }
+    } else {
+      for (size_t k = 0; k < bl; k++) {
+        o0[k0 + k] = veil__reduce_u128(a0[k], m);
+        o1[k0 + k] = veil__reduce_u128(a1[k], m);
+      }
     }
   }
 }
@@ -127,7 +139,7 @@ static void moddown(veil_rlwe_ks *ks, uint64_t *acc, int level, uint64_t *out, b
 #pragma omp for schedule(static)
     for (int t = 0; t <= level; t++) {
       const veil_modulus *m = &c->mod[t];
-      bconv_limb(tmp, pl, n, c->np, b->hat + (size_t)t * c->np, m);
+      bconv_limb(tmp, pl, n, c->np, b->hat + (size_t)t * c->np, m, b->single);
       c->rq.k->ntt_fwd(c->tab[t], tmp);
       uint64_t *a = acc + (size_t)t * n, *o = out + (size_t)t * n;
       uint64_t pinv = c->p_inv_q[t], pinv_sh = c->p_inv_q_sh[t], q = m->q;
