@@ -190,7 +190,7 @@ static void corpus(const veil_rlwe_ctx *c, veil_rlwe_obj type, const uint8_t *da
   buf[len] = 0;
   VT_CHECK(load_any(c, type, buf, len + 1) == VEIL_ERR_FORMAT); /* trailing byte */
   bad = 0;
-  for (size_t bit = 0; bit < 8 * len; bit += (bit < 8 * 80 ? 1 : 8 * stride + 5 + 8 * 61 * (stride == 1))) {
+  for (size_t bit = 0; bit < 8 * len; bit += (bit < 8 * 60 ? 1 : 8 * stride + 5 + 8 * 61 * (stride == 1))) {
     memcpy(buf, data, len);
     buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
     veil_status st = load_any(c, type, buf, len);
