@@ -221,13 +221,13 @@ int veil_bench_ckks(veil_cli_args *a, const veil_bench_cfg *cfg) {
   if (!veil_cli_int(a, "logn", 10, 17, &logn) || !veil_cli_int(a, "limbs", 1, VEIL_CKKS_MAX_Q, &limbs) ||
       !veil_cli_int(a, "dnum", 1, VEIL_CKKS_MAX_Q, &dnum))
     return 2;
-  static const int defaults[2][3] = {{14, 8, 2}, {16, 24, 3}}; /* logn, limbs, dnum */
+  static const int defaults[2][3] = {{14, 8, 4}, {16, 24, 4}}; /* logn, limbs, dnum */
   int rc = 0;
   for (int i = 0; i < 2; i++) {
     ckks_case c = {.logn = defaults[i][0], .limbs = defaults[i][1], .dnum = defaults[i][2],
                    .threads = cfg->threads};
     if (logn) { /* one explicit configuration */
-      c = (ckks_case){.logn = (int)logn, .limbs = logn >= 16 ? 24 : 8, .dnum = 3, .threads = cfg->threads};
+      c = (ckks_case){.logn = (int)logn, .limbs = logn >= 16 ? 24 : 8, .dnum = 4, .threads = cfg->threads};
       i = 2;
     }
     if (limbs)
