@@ -58,11 +58,8 @@ static void test_mul_rescale_dnum(void) {
     int np = dnum == 1 ? 4 : 2; /* P must cover one digit of alpha primes */
     VT_OK(vt_fix_init(&f, 11, 4, np, dnum, NULL, 0));
     static double complex a[SLOTS_MAX], b[SLOTS_MAX], r[SLOTS_MAX];
-    vt_rand_vals(a, f.slots);
-    vt_rand_vals(b, f.slots);
     veil_ckks_ct ca = {0}, cb = {0}, o = {0};
-    VT_OK(vt_enc(&f, a, &ca));
-    VT_OK(vt_enc(&f, b, &cb));
+    VT_OK(vt_enc_pair(&f, a, b, &ca, &cb));
     VT_OK(veil_ckks_mul(&f.ev, &o, &ca, &cb));
     double s2 = ca.scale * cb.scale, ql = (double)f.ctx.rlwe.mod[o.level].q;
     VT_OK(veil_ckks_rescale(&f.ev, &o));
