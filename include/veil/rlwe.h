@@ -244,7 +244,7 @@ void veil_rlwe_keyswitch_hoisted(veil_rlwe_ks *ks, const veil_rlwe_swk *key, uin
 
 /** Object types in the veil binary format. */
 typedef enum veil_rlwe_obj {
-  VEIL_OBJ_PARAMS = 1,
+  VEIL_OBJ_PARAMS = 1, /**< reserved: no parameter save/load yet (objects carry the fingerprint) */
   VEIL_OBJ_SK = 2,
   VEIL_OBJ_PK = 3,
   VEIL_OBJ_SWK = 4,
