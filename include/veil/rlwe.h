@@ -51,6 +51,7 @@ typedef struct veil_rlwe_bconv {
   int src0, nsrc;          /**< source primes are indices [src0, src0 + nsrc) of the QP list */
   uint64_t *inv, *inv_sh;  /**< (S / s_i)^-1 mod s_i and its Shoup factor */
   uint64_t *hat;           /**< hat[t * nsrc + i] = (S / s_i) mod m_t, t over all nq + np primes */
+  bool single;             /**< sum of the source primes < 2^64: one Barrett step reduces the sum */
 } veil_rlwe_bconv;
 
 /**
@@ -243,7 +244,7 @@ void veil_rlwe_keyswitch_hoisted(veil_rlwe_ks *ks, const veil_rlwe_swk *key, uin
 
 /** Object types in the veil binary format. */
 typedef enum veil_rlwe_obj {
-  VEIL_OBJ_PARAMS = 1,
+  VEIL_OBJ_PARAMS = 1, /**< reserved: no parameter save/load yet (objects carry the fingerprint) */
   VEIL_OBJ_SK = 2,
   VEIL_OBJ_PK = 3,
   VEIL_OBJ_SWK = 4,

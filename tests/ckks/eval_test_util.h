@@ -62,6 +62,15 @@ static inline veil_status vt_enc(vt_fix *f, const double complex *v, veil_ckks_c
   return st;
 }
 
+/* Random a, b in all slots, encrypted into ca, cb. */
+static inline veil_status vt_enc_pair(vt_fix *f, double complex *a, double complex *b, veil_ckks_ct *ca,
+                                      veil_ckks_ct *cb) {
+  vt_rand_vals(a, f->slots);
+  vt_rand_vals(b, f->slots);
+  VEIL_TRY(vt_enc(f, a, ca));
+  return vt_enc(f, b, cb);
+}
+
 /* Largest |decrypt(ct) - ref| over the slots. */
 static inline double vt_err(vt_fix *f, const veil_ckks_ct *ct, const double complex *ref) {
   veil_ckks_pt pt = {0};
