@@ -44,7 +44,7 @@ veil_status veil_poly_init(veil_poly *p, const veil_ring *r, int nlimbs) {
   p->c = veil_calloc((size_t)nlimbs * r->n, sizeof(uint64_t));
   if (!p->c)
     return veil_fail(VEIL_ERR_NOMEM, "polynomial of %d x %zu words", nlimbs, r->n);
-  p->nlimbs = nlimbs;
+  p->nlimbs = p->cap = nlimbs;
   p->n = r->n;
   return VEIL_OK;
 }
