@@ -1,0 +1,38 @@
+/** @file he-impl.h @brief Internals of the batch-packing HE compiler and executor. */
+#ifndef VEIL_HE_IMPL_H
+#define VEIL_HE_IMPL_H
+
+#include "veil/he.h"
+
+void veil__he_lin_free(veil_he_lin *l);
+VEIL_WUR veil_status veil__he_lin_alloc(veil_he_lin *l, int64_t nin, int64_t nout, int64_t nnz);
+VEIL_WUR veil_status veil__he_value_add(veil_he_plan *p, int64_t count, int *id);
+/** Inserts a copy of @p s at position @p at (taking ownership of its arrays). */
+VEIL_WUR veil_status veil__he_step_insert(veil_he_plan *p, int at, const veil_he_step *s);
+/** Folds sqrt|c2| of every POLY into the LINEAR step before it (an identity step if none). */
+VEIL_WUR veil_status veil__he_fold_poly(veil_he_plan *p);
+/** Structural schedule: inserts NORM steps, sets depths, sizes, relin/rescale counts, plan depth. */
+VEIL_WUR veil_status veil__he_schedule(veil_he_plan *p, const veil_he_opts *o);
+/** Index of the step producing value @p v, or -1 (the input). */
+int veil__he_producer(const veil_he_plan *p, int v);
+
+/**
+ * The multiply-accumulate kernel on one block of @p len coefficients of one limb (modulus q < 2^31):
+ * for each output j < nout: out[j][k] = (bias[j] + sum_t w[t] * x[col[t] * len + k]) mod q over
+ * t in [row[j], row[j+1]), with x values in [0, q), |w| < 2^31, reducing every @p chunk products.
+ * @p bias may be NULL. Results in [0, q).
+ */
+typedef void (*veil__he_mac_fn)(const int64_t *row, const int32_t *col, const int32_t *w, int64_t nout,
+                                const uint64_t *x, size_t len, uint64_t q, int chunk, const uint64_t *bias,
+                                uint64_t *const *out);
+void veil__he_mac_ref(const int64_t *row, const int32_t *col, const int32_t *w, int64_t nout, const uint64_t *x,
+                      size_t len, uint64_t q, int chunk, const uint64_t *bias, uint64_t *const *out);
+void veil__he_mac_avx512(const int64_t *row, const int32_t *col, const int32_t *w, int64_t nout,
+                         const uint64_t *x, size_t len, uint64_t q, int chunk, const uint64_t *bias,
+                         uint64_t *const *out);
+/** The best kernel for this CPU (the reference one when VEIL_FORCE_REF=1). */
+veil__he_mac_fn veil__he_mac_best(void);
+/** Coefficients per block of the kernel (multiple of 32). */
+#define VEIL_HE_MAC_BLOCK_MAX 1024
+
+#endif
