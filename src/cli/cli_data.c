@@ -1,6 +1,7 @@
 #include "cli_data.h"
 
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,12 @@ bool veil__cli_find_shipped(const char *sub, char *buf, size_t len) {
   const char *dir = dirname(exe);
   const char *rel[] = {"%s/../../%s", "%s/../share/veil/%s"};
   for (int i = 0; i < 2; i++) {
-    int k = snprintf(buf, len, rel[i], dir, sub);
-    if (k > 0 && (size_t)k < len && exists(buf))
+    char cand[4096], real[PATH_MAX];
+    int k = snprintf(cand, sizeof cand, rel[i], dir, sub);
+    if (k > 0 && (size_t)k < sizeof cand && realpath(cand, real) && strlen(real) < len) {
+      strcpy(buf, real);
       return true;
+    }
   }
   return false;
 }
@@ -46,18 +50,23 @@ bool veil__cli_data_dir(const veil_cli_args *a, const char *dataset, char *buf, 
   return true;
 }
 
-/* The sidecar beside the model (same path, extension .prep) or models/<name>.prep shipped with veil. */
-static bool find_sidecar(const char *model, char *buf, size_t len) {
-  const char *base = strrchr(model, '/');
-  base = base ? base + 1 : model;
-  const char *dot = strrchr(base, '.');
+void veil__cli_sidecar_path(const char *model, char *buf, size_t len) {
+  const char *base = strrchr(model, '/'), *dot = strrchr(base ? base : model, '.');
   int stem = dot ? (int)(dot - model) : (int)strlen(model);
   snprintf(buf, len, "%.*s.prep", stem, model);
+}
+
+/* The sidecar beside the model (same path, extension .prep) or models/<name>.prep shipped with veil. */
+static bool find_sidecar(const char *model, char *buf, size_t len) {
+  veil__cli_sidecar_path(model, buf, len);
   if (exists(buf))
     return true;
   char models[4096];
   if (!veil__cli_find_shipped("models", models, sizeof models))
     return false;
+  const char *base = strrchr(model, '/');
+  base = base ? base + 1 : model;
+  const char *dot = strrchr(base, '.');
   int nb = dot ? (int)(dot - base) : (int)strlen(base);
   snprintf(buf, len, "%s/%.*s.prep", models, nb, base);
   return exists(buf);
@@ -108,7 +117,14 @@ int veil__cli_prep(const veil_cli_args *a, const char *model, veil_prep *p, char
 
 int veil__cli_load_model(const veil_cli_args *a, const char *path, veil_graph *g) {
   veil_status st = veil_onnx_load(path, g);
-  return st ? veil_cli_fail(a, st) : 0;
+  if (st)
+    return veil_cli_fail(a, st);
+  if (!g->name[0]) { /* unnamed ONNX graph: name it after the file */
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(g->name, sizeof g->name, "%.*s", (int)strcspn(base, "."), base);
+  }
+  return 0;
 }
 
 int veil__cli_argmax(const float *v, int64_t n) {

@@ -34,6 +34,9 @@ bool veil__cli_data_dir(const veil_cli_args *a, const char *dataset, char *buf, 
  */
 int veil__cli_prep(const veil_cli_args *a, const char *model, veil_prep *p, char *source, size_t len);
 
+/** The sidecar path of @p model: its extension replaced by ".prep" ("m/a.onnx" -> "m/a.prep"). */
+void veil__cli_sidecar_path(const char *model, char *buf, size_t len);
+
 /** Loads an ONNX model; prints the error and returns exit code 1 on failure, else 0. */
 int veil__cli_load_model(const veil_cli_args *a, const char *path, veil_graph *g);
 

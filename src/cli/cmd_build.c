@@ -24,13 +24,6 @@ static const char cryptonets_note[] =
     "is part of the model (the convolution's pads 0,0,1,1), so no padding here.\n"
     "Keys: scale, pad (top left bottom right), mean, std (per channel), dataset. See models/README.md.";
 
-/* "dir/name.onnx" -> "dir/name.prep" */
-static void sidecar_path(const char *out, char *buf, size_t len) {
-  const char *base = strrchr(out, '/'), *dot = strrchr(base ? base : out, '.');
-  int stem = dot ? (int)(dot - out) : (int)strlen(out);
-  snprintf(buf, len, "%.*s.prep", stem, out);
-}
-
 static int build_cryptonets(const veil_cli_args *a, const char *weights, const char *out) {
   veil_graph g;
   veil_graph_init(&g);
@@ -45,7 +38,7 @@ static int build_cryptonets(const veil_cli_args *a, const char *weights, const c
   prep.scale = 1.0 / 256;
   snprintf(prep.dataset, sizeof prep.dataset, "mnist");
   char side[4096];
-  sidecar_path(out, side, sizeof side);
+  veil__cli_sidecar_path(out, side, sizeof side);
   if ((st = veil_prep_save(side, &prep, cryptonets_note)))
     return veil_cli_fail(a, st);
   printf("wrote %s and %s\n", out, side);

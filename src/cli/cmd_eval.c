@@ -73,7 +73,8 @@ static veil_status eval_all(const veil_graph *g, const veil_prep *p, const veil_
   return VEIL_OK;
 }
 
-static void print_result(const veil_cli_args *a, const char *dataset, const char *prep_src, const eval_result *r) {
+static void print_result(const veil_cli_args *a, const char *dataset, const veil_prep *prep, const char *prep_src,
+                         const eval_result *r) {
   double acc = (double)r->correct / (double)r->count;
   if (veil_cli_has(a, "json")) {
     veil_json j;
@@ -86,7 +87,8 @@ static void print_result(const veil_cli_args *a, const char *dataset, const char
     veil_json_end(&j);
     return;
   }
-  printf("preprocessing: %s\n", prep_src[0] ? prep_src : "(flags/default)");
+  char line[512];
+  printf("preprocessing: %s (%s)\n", veil_prep_str(prep, line, sizeof line), prep_src[0] ? prep_src : "flags/default");
   printf("accuracy: %lld/%lld = %.2f%% on %s (%.2f s)\n", (long long)r->correct, (long long)r->count,
          100 * acc, dataset, r->seconds);
 }
@@ -110,7 +112,7 @@ static int evaluate(const veil_cli_args *a, const char *model, const veil_graph 
   if (st)
     rc = veil_cli_fail(a, st);
   else
-    print_result(a, dataset, src, &r);
+    print_result(a, dataset, &prep, src, &r);
   veil_dataset_free(&ds);
   return rc;
 }

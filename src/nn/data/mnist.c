@@ -56,7 +56,7 @@ static veil_status fill(veil_dataset *ds, const uint8_t *pix, const uint8_t *lab
 
 static veil_status parse(const char *images, const uint8_t *ib, size_t ilen, const char *labels,
                          const uint8_t *lb, size_t llen, int64_t max_count, veil_dataset *ds) {
-  uint32_t idim[3], nlab;
+  uint32_t idim[3] = {0}, nlab = 0;
   VEIL_TRY(idx_header(images, ib, ilen, IDX3_MAGIC, 3, idim));
   VEIL_TRY(idx_header(labels, lb, llen, IDX1_MAGIC, 1, &nlab));
   VEIL_TRY(check_dims(images, labels, idim, nlab));

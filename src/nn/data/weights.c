@@ -84,8 +84,8 @@ static veil_status parse_array(cursor *c, char *line, veil_weights *w) {
   if (w->n == MAX_ARRAYS)
     return veil_fail(VEIL_ERR_LIMIT, "%s: more than %d arrays", c->path, MAX_ARRAYS);
   veil_named_array *a = &w->arrays[w->n];
-  int64_t shape[VEIL_TENSOR_MAX_DIMS];
-  int ndim;
+  int64_t shape[VEIL_TENSOR_MAX_DIMS] = {0};
+  int ndim = 0;
   VEIL_TRY(parse_header(c, line, a, shape, &ndim));
   VEIL_TRY(veil_tensor_init(&a->t, ndim, shape));
   w->n++;
