@@ -56,6 +56,9 @@ void veil_ntt_inv(const veil_ntt_tables *t, uint64_t *a);
 
 /* ---- rings and polynomials ----------------------------------------------------------------- */
 
+/** Most primes one ring may hold. */
+#define VEIL_RING_MAX_PRIMES 256
+
 /** One RNS basis with NTT tables per prime. Immutable after init; share freely across threads. */
 typedef struct veil_ring {
   int logn;
@@ -66,7 +69,7 @@ typedef struct veil_ring {
   const veil_kernels *k;
 } veil_ring;
 
-/** Builds the ring for distinct NTT-friendly primes (each = 1 mod 2N, < 2^61). */
+/** Builds the ring for 1..VEIL_RING_MAX_PRIMES distinct NTT-friendly primes (each = 1 mod 2N, < 2^61). */
 VEIL_WUR veil_status veil_ring_init(veil_ring *r, int logn, const uint64_t *primes, int count);
 void veil_ring_free(veil_ring *r);
 

@@ -30,14 +30,14 @@ bool veil__force_ref(const char *env_value);
 #define VEIL__IFMA_MAX_Q (1ull << 50)
 
 /**
- * Extra NTT tables. Merged tables hold, for k in [0, n), the twiddle w_k at [2k] and its Shoup
+ * Extra NTT tables. Merged tables (scalar kernels) hold, for k in [0, n), the twiddle w_k at [2k] and its Shoup
  * factor at [2k + 1] (64-bit: floor(w 2^64 / q); 52-bit: floor(w 2^52 / q)), so one cache line
  * serves both. fwd: w_k = psi^brv(k); inv: w_k = psi^-brv(k). The inverse's last stage folds 1/n:
  * its outputs are (x + y) n^-1 and (x - y) w_1 n^-1 (constants below).
  */
 typedef struct veil__ntt_accel {
   uint64_t *fwd64, *inv64; /**< merged, 64-bit Shoup factors (2n words each) */
-  uint64_t *fwd52, *inv52; /**< merged, 52-bit Shoup factors; NULL unless q < 2^50 and IFMA */
+  uint64_t *fwd_sh52, *inv_sh52; /**< fwd_sh, inv_sh >> 12 (IFMA); NULL unless q < 2^50 and IFMA */
   uint64_t ninv, ninv_sh64, ninv_sh52;       /**< n^-1 mod q and its Shoup factors */
   uint64_t w1ninv, w1ninv_sh64, w1ninv_sh52; /**< inv[1] n^-1 mod q and its Shoup factors */
 } veil__ntt_accel;

@@ -28,12 +28,10 @@ const veil_kernels *veil_kernels_ref(void) { return &veil__kernels_ref; }
 
 int veil_kernels_all(const veil_kernels **out, int max) {
   const veil_kernels *cand[4] = {&veil__kernels_ref, &veil__kernels_scalar, NULL, NULL};
-#ifdef VEIL_TODO_AVX
   if (veil__cpu_has_avx512())
     cand[2] = &veil__kernels_avx512dq;
   if (veil__cpu_has_ifma())
     cand[3] = &veil__kernels_avx512;
-#endif
   int n = 0;
   for (int i = 0; i < 4; i++)
     if (cand[i] && n < max)

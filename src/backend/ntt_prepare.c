@@ -9,12 +9,18 @@ static void accel_free(void *p) {
   veil_free(x);
 }
 
-/* Interleaves w[k] with its Shoup factor (64-bit sh[k], or sh[k] >> 12 = floor(w 2^52 / q)). */
-static void merge(uint64_t *dst, const uint64_t *w, const uint64_t *sh, size_t n, int shift) {
+/* Interleaves w[k] with its Shoup factor sh[k]. */
+static void merge(uint64_t *dst, const uint64_t *w, const uint64_t *sh, size_t n) {
   for (size_t k = 0; k < n; k++) {
     dst[2 * k] = w[k];
-    dst[2 * k + 1] = sh[k] >> shift;
+    dst[2 * k + 1] = sh[k];
   }
+}
+
+/* floor(w 2^52 / q) = floor(w 2^64 / q) >> 12 (nested floors). */
+static void shoup52(uint64_t *dst, const uint64_t *sh, size_t n) {
+  for (size_t k = 0; k < n; k++)
+    dst[k] = sh[k] >> 12;
 }
 
 veil_status veil_backend_ntt_prepare(veil_ntt_tables *t) {
@@ -22,7 +28,7 @@ veil_status veil_backend_ntt_prepare(veil_ntt_tables *t) {
   uint64_t q = t->mod.q;
   bool ifma = q < VEIL__IFMA_MAX_Q && veil__cpu_has_ifma();
   veil__ntt_accel *x = veil_calloc(1, sizeof *x);
-  uint64_t *blk = veil_malloc((ifma ? 8 : 4) * n * sizeof(uint64_t));
+  uint64_t *blk = veil_malloc((ifma ? 6 : 4) * n * sizeof(uint64_t));
   if (!x || !blk) {
     veil_free(x);
     veil_free(blk);
@@ -30,13 +36,13 @@ veil_status veil_backend_ntt_prepare(veil_ntt_tables *t) {
   }
   x->fwd64 = blk;
   x->inv64 = blk + 2 * n;
-  merge(x->fwd64, t->fwd, t->fwd_sh, n, 0);
-  merge(x->inv64, t->inv, t->inv_sh, n, 0);
+  merge(x->fwd64, t->fwd, t->fwd_sh, n);
+  merge(x->inv64, t->inv, t->inv_sh, n);
   if (ifma) {
-    x->fwd52 = blk + 4 * n;
-    x->inv52 = blk + 6 * n;
-    merge(x->fwd52, t->fwd, t->fwd_sh, n, 12);
-    merge(x->inv52, t->inv, t->inv_sh, n, 12);
+    x->fwd_sh52 = blk + 4 * n;
+    x->inv_sh52 = blk + 5 * n;
+    shoup52(x->fwd_sh52, t->fwd_sh, n);
+    shoup52(x->inv_sh52, t->inv_sh, n);
   }
   x->ninv = t->n_inv;
   x->ninv_sh64 = t->n_inv_sh;

@@ -56,10 +56,10 @@ static void bit_reverse(double complex *v, size_t n) {
 }
 
 /* Twiddle for butterfly j in a block of length len: w_len^(5^j mod 4 len), w_len = exp(2 pi i /
- * (4 len)) = zeta^(m / (4 len)). Inverse: its conjugate. */
-static size_t twiddle_index(const veil_ckks_encoder *enc, size_t j, size_t len) {
+ * (4 len)) = zeta^(m / (4 len)); 4 len divides m = 2N, both powers of two. Inverse: conjugate. */
+static inline size_t twiddle_index(const veil_ckks_encoder *enc, size_t j, size_t len) {
   size_t lenq = len << 2;
-  return (size_t)(enc->rot_group[j] % lenq) * (enc->m / lenq);
+  return (size_t)(enc->rot_group[j] & (lenq - 1)) * (enc->m >> (__builtin_ctzll(lenq)));
 }
 
 /* Evaluation of sum_k u_k w^(5^j k) at j < n by decimation in time: with E, O the even and odd

@@ -12,6 +12,7 @@ static const veil_cli_opt opts[] = {
     {"limbs", "K", "RNS limbs per polynomial (default 1)"},
     {"threads", "T", "threads across limbs (default VEIL_THREADS, else 1)"},
     {"reps", "R", "timed repetitions; the median is reported (default 31)"},
+    {"dnum", "D", "key-switching digits (ckks; default 2 at logN 14, 3 at logN 16)"},
     {"kernel", "NAME", "kernel table: ref, scalar, avx512dq, avx512 (default: best for this CPU)"},
     {0}};
 
@@ -23,6 +24,8 @@ typedef struct bench_target {
 
 static const bench_target targets[] = {
     {"ring", "NTT forward/inverse, element-wise product", veil_bench_ring},
+    {"ckks", "CKKS ops: encode, encrypt, mul_relin, rescale, rotate, hoisting; key sizes, precision",
+     veil_bench_ckks},
 };
 #define NTARGETS (sizeof targets / sizeof *targets)
 
@@ -74,7 +77,9 @@ static int run(veil_cli_args *a) {
 }
 
 VEIL_CLI_COMMAND(bench, "bench", "run benchmarks (JSON lines with --json)",
-                 "veil bench <target> [options]   (targets: ring)",
+                 "veil bench <target> [options]   (targets: ring, ckks)",
                  "Targets:\n  ring   NTT forward/inverse and element-wise product per limb; prints\n"
-                 "         op, logn, qbits, limbs, threads, ns (median), kernel.",
+                 "         op, logn, qbits, limbs, threads, ns (median), kernel.\n"
+                 "  ckks   CKKS evaluator at logN 14 / 8 limbs and logN 16 / 24 limbs (or --logn/--limbs/\n"
+                 "         --dnum); prints op, logn, limbs, dnum, threads, us (median), key_mb, bits.",
                  opts, run)

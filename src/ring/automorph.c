@@ -35,7 +35,8 @@ veil_status veil_automorph_index(int logn, uint64_t k, uint32_t *idx) {
   return VEIL_OK;
 }
 
-static veil_status automorph_prepare(const veil_ring *r, veil_poly *out, const veil_poly *a, const char *what) {
+static veil_status automorph_prepare(const veil_ring *r, veil_poly *out, const veil_poly *a,
+                                     const char *what) {
   VEIL_TRY(veil__poly_check(r, a, what));
   if (out && out->c == a->c)
     return veil_fail(VEIL_ERR_INVALID_ARG, "%s: output aliases the input", what);
@@ -67,7 +68,8 @@ static void automorph_ntt_limbs(const veil_ring *r, veil_poly *out, const veil_p
   }
 }
 
-veil_status veil_poly_automorph_ntt(const veil_ring *r, veil_poly *out, const veil_poly *a, const uint32_t *idx) {
+veil_status veil_poly_automorph_ntt(const veil_ring *r, veil_poly *out, const veil_poly *a,
+                                    const uint32_t *idx) {
   VEIL_TRY(veil__poly_check(r, a, "automorph_ntt"));
   if (!a->is_ntt)
     return veil_fail(VEIL_ERR_MISMATCH, "automorph_ntt: input must be in NTT form");

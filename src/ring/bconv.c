@@ -10,6 +10,11 @@
 
 #define BCONV_BLOCK 64
 
+/* Per-target reduction constants: 2^64 mod c_i and Shoup factors of it and of 1. */
+typedef struct bconv_target {
+  uint64_t q, r64, r64_sh, one_sh;
+} bconv_target;
+
 void veil_bconv_free(veil_bconv *bc) {
   if (!bc)
     return;
@@ -76,44 +81,70 @@ veil_status veil_bconv_init(veil_bconv *bc, const veil_modulus *from, int nfrom,
   return VEIL_OK;
 }
 
-/* x mod q for any 128-bit x: fold the high word first so Barrett's x < 2^64 q precondition holds. */
-static inline uint64_t reduce_u128(veil_u128 x, const veil_modulus *m) {
-  uint64_t hi = veil_mod_reduce64((uint64_t)(x >> 64), m);
-  return veil_mod_reduce128(((veil_u128)hi << 64) | (uint64_t)x, m);
+/*
+ * x mod q for any 128-bit x = hi 2^64 + lo, as hi (2^64 mod q) + lo with two lazy Shoup products:
+ * 6 word multiplications instead of two Barrett reductions.
+ */
+static inline uint64_t reduce_u128(veil_u128 x, const bconv_target *t) {
+  uint64_t q = t->q;
+  uint64_t r = veil_mod_mul_shoup_lazy((uint64_t)(x >> 64), t->r64, t->r64_sh, q) +
+               veil_mod_mul_shoup_lazy((uint64_t)x, 1, t->one_sh, q); /* < 4q < 2^63 */
+  r = r >= 2 * q ? r - 2 * q : r;
+  return r >= q ? r - q : r;
 }
 
-static void bconv_block(const veil_bconv *bc, const uint64_t *const *in, uint64_t *const *out, size_t c0,
-                        size_t len) {
-  uint64_t y[VEIL_BCONV_MAX_FROM][BCONV_BLOCK];
-  veil_u128 acc[BCONV_BLOCK];
-  int nfrom = bc->nfrom;
-  for (int j = 0; j < nfrom; j++) {
+/* y[j][c] = [x_j[c0 + c] (B/b_j)^-1]_{b_j} for the coefficients of one block. */
+static void bconv_scale_block(const veil_bconv *bc, const uint64_t *const *in, size_t c0, size_t len,
+                              uint64_t (*y)[BCONV_BLOCK]) {
+  for (int j = 0; j < bc->nfrom; j++) {
     const uint64_t *x = in[j] + c0, w = bc->hat_inv[j], wp = bc->hat_inv_sh[j], q = bc->from[j].q;
     for (size_t c = 0; c < len; c++)
       y[j][c] = veil_mod_mul_shoup(x[c], w, wp, q);
   }
+}
+
+/* One block: for each target, accumulate the nfrom products per coefficient in 128 bits (independent
+ * chains across coefficients keep the multiplier busy), then reduce once. */
+static void bconv_block(const veil_bconv *bc, const bconv_target *tg, const uint64_t *const *in,
+                        uint64_t *const *out, size_t c0, size_t len) {
+  uint64_t y[VEIL_BCONV_MAX_FROM][BCONV_BLOCK];
+  veil_u128 acc[BCONV_BLOCK];
+  int nfrom = bc->nfrom;
+  bconv_scale_block(bc, in, c0, len, y);
   for (int i = 0; i < bc->nto; i++) {
     const uint64_t *hm = bc->hat_mod + (size_t)i * nfrom;
     for (size_t c = 0; c < len; c++)
       acc[c] = (veil_u128)y[0][c] * hm[0];
-    for (int j = 1; j < nfrom; j++) {
+    int j = 1;                      /* nfrom <= 64 products below 2^122: no overflow */
+    for (; j + 3 < nfrom; j += 4) { /* four sources per pass: a quarter of the acc traffic */
+      uint64_t w0 = hm[j], w1 = hm[j + 1], w2 = hm[j + 2], w3 = hm[j + 3];
+      for (size_t c = 0; c < len; c++)
+        acc[c] += (veil_u128)y[j][c] * w0 + (veil_u128)y[j + 1][c] * w1 + (veil_u128)y[j + 2][c] * w2 +
+                  (veil_u128)y[j + 3][c] * w3;
+    }
+    for (; j < nfrom; j++) {
       uint64_t w = hm[j];
       for (size_t c = 0; c < len; c++)
         acc[c] += (veil_u128)y[j][c] * w;
     }
     uint64_t *o = out[i] + c0;
     for (size_t c = 0; c < len; c++)
-      o[c] = reduce_u128(acc[c], &bc->to[i]);
+      o[c] = reduce_u128(acc[c], &tg[i]);
   }
 }
 
 void veil_bconv_apply_limbs(const veil_bconv *bc, const uint64_t *const *in, uint64_t *const *out, size_t n) {
+  bconv_target tg[VEIL_BCONV_MAX_TO];
+  for (int i = 0; i < bc->nto; i++) {
+    uint64_t q = bc->to[i].q, r64 = (uint64_t)(((veil_u128)1 << 64) % q);
+    tg[i] = (bconv_target){q, r64, veil_shoup_prep(r64, q), veil_shoup_prep(1, q)};
+  }
   size_t nblocks = (n + BCONV_BLOCK - 1) / BCONV_BLOCK;
   size_t work = n * (size_t)(bc->nfrom + bc->nto);
 #pragma omp parallel for if (work >= VEIL__PAR_WORDS) num_threads(veil_threads()) schedule(static)
   for (size_t b = 0; b < nblocks; b++) {
     size_t c0 = b * BCONV_BLOCK, len = n - c0 < BCONV_BLOCK ? n - c0 : BCONV_BLOCK;
-    bconv_block(bc, in, out, c0, len);
+    bconv_block(bc, tg, in, out, c0, len);
   }
 }
 

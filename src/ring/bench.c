@@ -34,8 +34,8 @@ static veil_status bconv_bench_run(const veil_bconv *bc, size_t n, int reps, dou
 
 veil_status veil_bconv_bench(int logn, int nfrom, int nto, int reps, double *median_us) {
   if (logn < 1 || logn > 17 || reps < 1 || nfrom < 1 || nto < 1 || nfrom + nto > 512)
-    return veil_fail(VEIL_ERR_INVALID_ARG, "bconv bench: logn %d, %d -> %d primes, %d reps", logn, nfrom,
-                     nto, reps);
+    return veil_fail(VEIL_ERR_INVALID_ARG, "bconv bench: logn %d, %d -> %d primes, %d reps", logn, nfrom, nto,
+                     reps);
   uint64_t primes[512];
   VEIL_TRY(veil_primes_ntt(logn, 50, nfrom + nto, NULL, 0, primes));
   veil_modulus mods[512];

@@ -211,7 +211,7 @@ veil_status veil_poly_fma_scalars(const veil_ring *r, veil_poly *out, const veil
 
 veil_status veil_poly_mul_i64(const veil_ring *r, veil_poly *out, const veil_poly *a, int64_t s) {
   VEIL_TRY(veil__poly_check(r, a, "mul_i64"));
-  uint64_t sv[256];
+  uint64_t sv[VEIL_RING_MAX_PRIMES];
   for (int i = 0; i < a->nlimbs; i++)
     sv[i] = veil__mod_i64(s, &r->mods[i]);
   return scalar_op(r, out, a, sv, false, "mul_i64");

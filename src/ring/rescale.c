@@ -7,21 +7,24 @@
 
 #include "ring/ring-impl.h"
 
-/* Per-limb constants: h mod q_i and q_l^-1 mod q_i with its Shoup factor. */
+/* Per-limb constants: h mod q_i, q_l^-1 mod q_i with its Shoup factor, Shoup factor of 1 (to reduce). */
 typedef struct rescale_consts {
-  uint64_t h_i, inv, inv_sh;
+  uint64_t h_i, inv, inv_sh, one_sh;
+  bool reduce; /* q_l > q_i: residues mod q_l need reducing mod q_i */
 } rescale_consts;
 
 static rescale_consts consts_for(const veil_ring *r, int i, uint64_t ql) {
   const veil_modulus *m = &r->mods[i];
   rescale_consts c = {.h_i = veil_mod_reduce64(ql >> 1, m), .inv = veil_mod_inv(veil_mod_reduce64(ql, m), m)};
   c.inv_sh = veil_shoup_prep(c.inv, m->q);
+  c.one_sh = veil_shoup_prep(1, m->q);
+  c.reduce = ql > m->q;
   return c;
 }
 
 /* v mod q_i for v in [0, q_l). */
-static inline uint64_t lift(uint64_t v, uint64_t ql, const veil_modulus *m) {
-  return ql > m->q ? veil_mod_reduce64(v, m) : v;
+static inline uint64_t lift(uint64_t v, const rescale_consts *c, uint64_t q) {
+  return c->reduce ? veil_mod_mul_shoup(v, 1, c->one_sh, q) : v;
 }
 
 /* Coefficient form: every limb is a pure element-wise update from the last limb. */
@@ -36,7 +39,7 @@ static void rescale_coeff(const veil_ring *r, veil_poly *p, int l) {
     uint64_t *a = veil_poly_limb(p, i), q = m->q;
     for (size_t j = 0; j < n; j++) {
       uint64_t v = last[j] + h;
-      v = lift(v >= ql ? v - ql : v, ql, m);
+      v = lift(v >= ql ? v - ql : v, &c, q);
       a[j] = veil_mod_mul_shoup(a[j] + c.h_i + q - v, c.inv, c.inv_sh, q);
     }
   }
@@ -50,7 +53,7 @@ static void rescale_ntt_limb(const veil_ring *r, veil_poly *p, int i, const uint
   uint64_t q = m->q, neg_h = veil_mod_neg(c.h_i, q), *a = veil_poly_limb(p, i);
   size_t n = r->n;
   for (size_t j = 0; j < n; j++)
-    t[j] = veil_mod_add(lift(v[j], ql, m), neg_h, q);
+    t[j] = veil_mod_add(lift(v[j], &c, q), neg_h, q);
   r->k->ntt_fwd(&r->ntt[i], t);
   for (size_t j = 0; j < n; j++)
     a[j] = veil_mod_mul_shoup(a[j] + q - t[j], c.inv, c.inv_sh, q);

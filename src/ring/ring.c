@@ -2,7 +2,7 @@
 
 veil_status veil_ring_init(veil_ring *r, int logn, const uint64_t *primes, int count) {
   *r = (veil_ring){.logn = logn, .n = (size_t)1 << logn, .k = veil_kernels_best()};
-  if (count < 1 || count > 256)
+  if (count < 1 || count > VEIL_RING_MAX_PRIMES)
     return veil_fail(VEIL_ERR_INVALID_ARG, "ring with %d primes", count);
   for (int i = 0; i < count; i++)
     for (int j = 0; j < i; j++)

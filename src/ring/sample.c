@@ -55,12 +55,36 @@ void veil_prng_bytes(veil_prng *g, void *out, size_t n) {
   }
 }
 
-uint64_t veil_prng_u64(veil_prng *g) {
+/* Little-endian 64-bit word from the buffer (fast path) or across a refill. */
+static inline uint64_t next_u64(veil_prng *g) {
   uint8_t b[8];
-  veil_prng_bytes(g, b, sizeof b);
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; i--)
-    v = (v << 8) | b[i];
+  if (VEIL_LIKELY(g->pos + 8 <= sizeof g->buf)) {
+    memcpy(b, g->buf + g->pos, 8);
+    g->pos += 8;
+  } else {
+    veil_prng_bytes(g, b, 8);
+  }
+  uint64_t v;
+  memcpy(&v, b, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+
+static inline uint8_t next_u8(veil_prng *g) {
+  if (VEIL_UNLIKELY(g->pos == sizeof g->buf))
+    refill(g);
+  return g->buf[g->pos++];
+}
+
+uint64_t veil_prng_u64(veil_prng *g) { return next_u64(g); }
+
+static inline uint64_t below_masked(veil_prng *g, uint64_t bound, uint64_t mask) {
+  uint64_t v;
+  do
+    v = next_u64(g) & mask;
+  while (v >= bound);
   return v;
 }
 
@@ -69,19 +93,15 @@ uint64_t veil_prng_below(veil_prng *g, uint64_t bound) {
   VEIL_ASSERT(bound >= 1);
   if (bound == 1)
     return 0;
-  uint64_t mask = ~0ull >> __builtin_clzll(bound - 1), v;
-  do
-    v = veil_prng_u64(g) & mask;
-  while (v >= bound);
-  return v;
+  return below_masked(g, bound, ~0ull >> __builtin_clzll(bound - 1));
 }
 
 veil_status veil_sample_uniform(veil_prng *g, const veil_ring *r, veil_poly *p) {
   VEIL_TRY(veil__poly_check(r, p, "sample_uniform"));
   for (int i = 0; i < p->nlimbs; i++) {
-    uint64_t *d = veil_poly_limb(p, i);
+    uint64_t *d = veil_poly_limb(p, i), q = r->mods[i].q, mask = ~0ull >> __builtin_clzll(q - 1);
     for (size_t j = 0; j < r->n; j++)
-      d[j] = veil_prng_below(g, r->mods[i].q);
+      d[j] = below_masked(g, q, mask);
   }
   p->is_ntt = true;
   return VEIL_OK;
@@ -91,7 +111,7 @@ void veil_sample_ternary(veil_prng *g, int8_t *out, size_t n) {
   for (size_t j = 0; j < n; j++) {
     uint8_t b;
     do
-      veil_prng_bytes(g, &b, 1);
+      b = next_u8(g);
     while (b == 255); /* 255 = 3 * 85: accept 0..254, each residue mod 3 exactly 85 times */
     out[j] = (int8_t)(b % 3) - 1;
   }
@@ -139,7 +159,7 @@ veil_status veil_sample_gaussian(veil_prng *g, int64_t *out, size_t n, double si
   uint64_t cdt[385];
   gaussian_cdt(sigma, bound, cdt);
   for (size_t j = 0; j < n; j++) {
-    uint64_t u = veil_prng_u64(g), sign = u >> 63, mag = 0;
+    uint64_t u = next_u64(g), sign = u >> 63, mag = 0;
     u &= ~0ull >> 1;
     for (int k = 0; k < bound; k++)
       mag += (u >= cdt[k]);

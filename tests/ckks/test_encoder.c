@@ -38,6 +38,23 @@ static veil_status make_ring(veil_ring *r, int logn, int bits, int count) {
   return veil_ring_init(r, logn, q, count);
 }
 
+/* A ring and an encoder of the same degree. */
+typedef struct fixture {
+  veil_ring r;
+  veil_ckks_encoder enc;
+} fixture;
+
+static veil_status fixture_init(fixture *f, int logn, int bits, int count) {
+  memset(f, 0, sizeof *f);
+  VEIL_TRY(make_ring(&f->r, logn, bits, count));
+  return veil_ckks_encoder_init(&f->enc, logn);
+}
+
+static void fixture_free(fixture *f) {
+  veil_ckks_encoder_free(&f->enc);
+  veil_ring_free(&f->r);
+}
+
 /* The special FFT equals sum_k u_k w^(5^j k), w = exp(2 pi i / 4n), evaluated directly. */
 static void test_fft_vs_direct(void) {
   for (int logn = 1; logn <= 8; logn++) {
@@ -77,18 +94,18 @@ static long double centred(const veil_ring *r, const veil_poly *p, size_t k) {
  * j < N/2, with m evaluated directly (O(N^2), long double); also covers sparse replication. */
 static void test_embedding_direct(void) {
   const int logn = 7;
-  veil_ring r;
-  VT_OK(make_ring(&r, logn, 55, 1));
-  veil_ckks_encoder enc;
-  VT_OK(veil_ckks_encoder_init(&enc, logn));
+  fixture f;
+  VT_OK(fixture_init(&f, logn, 55, 1));
+  const veil_ring *r = &f.r;
+  const veil_ckks_encoder *enc = &f.enc;
   const double scale = 0x1p40;
-  size_t n = r.n, m = 2 * n;
+  size_t n = r->n, m = 2 * n;
   for (size_t slots = 1; slots <= n / 2; slots <<= 1) {
     double complex z[64];
     random_vec(z, slots);
     veil_poly pt;
-    VT_OK(veil_poly_init(&pt, &r, 1));
-    VT_OK(veil_ckks_encode(&enc, &r, z, slots, slots, scale, false, &pt));
+    VT_OK(veil_poly_init(&pt, r, 1));
+    VT_OK(veil_ckks_encode(enc, r, z, slots, slots, scale, false, &pt));
     size_t gap = n / (2 * slots);
     for (size_t k = 0; k < n; k++)
       if (k % gap)
@@ -98,7 +115,7 @@ static void test_embedding_direct(void) {
     for (size_t j = 0; j < n / 2; j++, g = g * 5 % m) {
       long double re = 0, im = 0;
       for (size_t k = 0; k < n; k++) {
-        long double c = centred(&r, &pt, k), t = 2 * PI_L * (long double)((g * k) % m) / m;
+        long double c = centred(r, &pt, k), t = 2 * PI_L * (long double)((g * k) % m) / m;
         re += c * cosl(t);
         im += c * sinl(t);
       }
@@ -108,17 +125,16 @@ static void test_embedding_direct(void) {
     VT_CHECK_MSG(err <= (double)n / (2 * scale) + 1e-12, "slots %zu err %g", slots, err);
     veil_poly_free(&pt);
   }
-  veil_ckks_encoder_free(&enc);
-  veil_ring_free(&r);
+  fixture_free(&f);
 }
 
 /* encode -> decode at every level, several scales, coefficient and NTT form. */
 static void test_round_trip(void) {
   const int logn = 10;
-  veil_ring r;
-  VT_OK(make_ring(&r, logn, 50, 4));
-  veil_ckks_encoder enc;
-  VT_OK(veil_ckks_encoder_init(&enc, logn));
+  fixture f;
+  VT_OK(fixture_init(&f, logn, 50, 4));
+  const veil_ring *r = &f.r;
+  const veil_ckks_encoder *enc = &f.enc;
   const double scales[3] = {0x1p25, 0x1p40, 0x1p80};
   double complex z[512], back[512];
   for (int si = 0; si < 3; si++) {
@@ -128,64 +144,62 @@ static void test_round_trip(void) {
       for (size_t slots = 2; slots <= 512; slots *= 16) {
         random_vec(z, slots);
         veil_poly a, b;
-        VT_OK(veil_poly_init(&a, &r, nl));
-        VT_OK(veil_poly_init(&b, &r, nl));
-        VT_OK(veil_ckks_encode(&enc, &r, z, slots, slots, scales[si], false, &a));
-        VT_OK(veil_ckks_encode(&enc, &r, z, slots, slots, scales[si], true, &b));
+        VT_OK(veil_poly_init(&a, r, nl));
+        VT_OK(veil_poly_init(&b, r, nl));
+        VT_OK(veil_ckks_encode(enc, r, z, slots, slots, scales[si], false, &a));
+        VT_OK(veil_ckks_encode(enc, r, z, slots, slots, scales[si], true, &b));
         VT_CHECK(!a.is_ntt && b.is_ntt);
-        VT_OK(veil_ckks_decode(&enc, &r, &b, scales[si], slots, back));
+        VT_OK(veil_ckks_decode(enc, r, &b, scales[si], slots, back));
         /* Bound: N / (2 scale) from rounding plus float64 FFT error (~1e-12 here). */
-        double bound = (double)r.n / (2 * scales[si]) + 1e-12;
+        double bound = (double)r->n / (2 * scales[si]) + 1e-12;
         VT_CHECK_MSG(max_err(back, z, slots) <= bound, "scale 2^%g limbs %d slots %zu err %g",
                      log2(scales[si]), nl, slots, max_err(back, z, slots));
         for (int i = 0; i < nl; i++) /* NTT form is the NTT of the coefficient form */
-          veil_ntt_inv(&r.ntt[i], veil_poly_limb(&b, i));
-        VT_CHECK(memcmp(a.c, b.c, (size_t)nl * r.n * sizeof *a.c) == 0);
+          veil_ntt_inv(&r->ntt[i], veil_poly_limb(&b, i));
+        VT_CHECK(memcmp(a.c, b.c, (size_t)nl * r->n * sizeof *a.c) == 0);
         veil_poly_free(&a);
         veil_poly_free(&b);
       }
     }
   }
-  veil_ckks_encoder_free(&enc);
-  veil_ring_free(&r);
+  fixture_free(&f);
 }
 
 /* Sparse slots: decoding all N/2 slots shows the vector repeated; X -> X^5 rotates it by one. */
 static void test_sparse_rotation(void) {
   const int logn = 10;
-  veil_ring r;
-  VT_OK(make_ring(&r, logn, 55, 1));
-  veil_ckks_encoder enc;
-  VT_OK(veil_ckks_encoder_init(&enc, logn));
+  fixture f;
+  VT_OK(fixture_init(&f, logn, 55, 1));
+  const veil_ring *r = &f.r;
+  const veil_ckks_encoder *enc = &f.enc;
   const double scale = 0x1p40;
-  const size_t slots = 8, n = r.n;
+  const size_t slots = 8, n = r->n;
   double complex z[8], full[512], rot[8];
   random_vec(z, slots);
   veil_poly pt, pr;
-  VT_OK(veil_poly_init(&pt, &r, 1));
-  VT_OK(veil_poly_init(&pr, &r, 1));
-  VT_OK(veil_ckks_encode(&enc, &r, z, slots, slots, scale, false, &pt));
-  VT_OK(veil_ckks_decode(&enc, &r, &pt, scale, n / 2, full));
+  VT_OK(veil_poly_init(&pt, r, 1));
+  VT_OK(veil_poly_init(&pr, r, 1));
+  VT_OK(veil_ckks_encode(enc, r, z, slots, slots, scale, false, &pt));
+  VT_OK(veil_ckks_decode(enc, r, &pt, scale, n / 2, full));
   double err = 0;
   for (size_t j = 0; j < n / 2; j++)
     err = fmax(err, cabs(full[j] - z[j % slots]));
   VT_CHECK_MSG(err < 1e-9, "replication err %g", err);
   /* Automorphism X -> X^5: coefficient k moves to 5k mod 2N, negated when it wraps past N. */
-  uint64_t q = r.mods[0].q;
+  uint64_t q = r->mods[0].q;
   for (size_t k = 0; k < n; k++) {
     size_t d = (5 * k) % (2 * n);
     uint64_t c = pt.c[k];
     pr.c[d % n] = d >= n ? (c ? q - c : 0) : c;
   }
-  VT_OK(veil_ckks_decode(&enc, &r, &pr, scale, slots, rot));
+  VT_OK(veil_ckks_decode(enc, r, &pr, scale, slots, rot));
   err = 0;
   for (size_t j = 0; j < slots; j++)
     err = fmax(err, cabs(rot[j] - z[(j + 1) % slots]));
   VT_CHECK_MSG(err < 1e-9, "rotation err %g", err);
   veil_poly_free(&pt);
   veil_poly_free(&pr);
-  veil_ckks_encoder_free(&enc);
-  veil_ring_free(&r);
+  fixture_free(&f);
 }
 
 /* Schoolbook negacyclic product, limb by limb. */
@@ -208,34 +222,33 @@ static void negacyclic_mul(const veil_ring *r, const veil_poly *a, const veil_po
 /* The embedding is a ring homomorphism: decode(a * b) at scale^2 is the slot-wise product. */
 static void test_product_homomorphism(void) {
   const int logn = 8;
-  veil_ring r;
-  VT_OK(make_ring(&r, logn, 50, 2));
-  veil_ckks_encoder enc;
-  VT_OK(veil_ckks_encoder_init(&enc, logn));
+  fixture f;
+  VT_OK(fixture_init(&f, logn, 50, 2));
+  const veil_ring *r = &f.r;
+  const veil_ckks_encoder *enc = &f.enc;
   const double scale = 0x1p30;
   const size_t slots = 128;
   double complex x[128], y[128], got[128], want[128];
   random_vec(x, slots);
   random_vec(y, slots);
   veil_poly a, b, c;
-  VT_OK(veil_poly_init(&a, &r, 2));
-  VT_OK(veil_poly_init(&b, &r, 2));
-  VT_OK(veil_poly_init(&c, &r, 2));
-  VT_OK(veil_ckks_encode(&enc, &r, x, slots, slots, scale, false, &a));
-  VT_OK(veil_ckks_encode(&enc, &r, y, slots, slots, scale, false, &b));
-  negacyclic_mul(&r, &a, &b, &c);
-  VT_OK(veil_ckks_decode(&enc, &r, &c, scale * scale, slots, got));
+  VT_OK(veil_poly_init(&a, r, 2));
+  VT_OK(veil_poly_init(&b, r, 2));
+  VT_OK(veil_poly_init(&c, r, 2));
+  VT_OK(veil_ckks_encode(enc, r, x, slots, slots, scale, false, &a));
+  VT_OK(veil_ckks_encode(enc, r, y, slots, slots, scale, false, &b));
+  negacyclic_mul(r, &a, &b, &c);
+  VT_OK(veil_ckks_decode(enc, r, &c, scale * scale, slots, got));
   for (size_t i = 0; i < slots; i++)
     want[i] = x[i] * y[i];
   /* |x|, |y| <= sqrt 2; each factor carries <= N/(2 scale) of rounding error. */
-  double bound = 2 * 1.5 * (double)r.n / (2 * scale) + 1e-12;
+  double bound = 2 * 1.5 * (double)r->n / (2 * scale) + 1e-12;
   VT_CHECK_MSG(max_err(got, want, slots) <= bound, "err %g bound %g", max_err(got, want, slots),
                bound);
   veil_poly_free(&a);
   veil_poly_free(&b);
   veil_poly_free(&c);
-  veil_ckks_encoder_free(&enc);
-  veil_ring_free(&r);
+  fixture_free(&f);
 }
 
 /* round(v * scale) mod q_i against GMP (mpz_set_d is exact on an integer-valued double). */
@@ -266,29 +279,28 @@ static void test_scalar_exact(void) {
 
 /* A complex constant a + b i is a + b X^(N/2): decoding that polynomial gives c in every slot. */
 static void test_scalar_complex(void) {
-  veil_ring r;
-  VT_OK(make_ring(&r, 10, 50, 2));
-  veil_ckks_encoder enc;
-  VT_OK(veil_ckks_encoder_init(&enc, 10));
+  fixture f;
+  VT_OK(fixture_init(&f, 10, 50, 2));
+  const veil_ring *r = &f.r;
+  const veil_ckks_encoder *enc = &f.enc;
   const double scale = 0x1p40;
   const double complex c = -1.25 + 0.375 * I;
   uint64_t re[2], im[2];
-  VT_OK(veil_ckks_encode_scalar_complex(c, scale, &r, 2, re, im));
+  VT_OK(veil_ckks_encode_scalar_complex(c, scale, r, 2, re, im));
   veil_poly pt;
-  VT_OK(veil_poly_init(&pt, &r, 2));
+  VT_OK(veil_poly_init(&pt, r, 2));
   for (int i = 0; i < 2; i++) {
     veil_poly_limb(&pt, i)[0] = re[i];
-    veil_poly_limb(&pt, i)[r.n / 2] = im[i];
+    veil_poly_limb(&pt, i)[r->n / 2] = im[i];
   }
   double complex out[512];
-  VT_OK(veil_ckks_decode(&enc, &r, &pt, scale, r.n / 2, out));
+  VT_OK(veil_ckks_decode(enc, r, &pt, scale, r->n / 2, out));
   double err = 0;
-  for (size_t j = 0; j < r.n / 2; j++)
+  for (size_t j = 0; j < r->n / 2; j++)
     err = fmax(err, cabs(out[j] - c));
   VT_CHECK_MSG(err < 1e-9, "err %g", err);
   veil_poly_free(&pt);
-  veil_ckks_encoder_free(&enc);
-  veil_ring_free(&r);
+  fixture_free(&f);
 }
 
 static void test_bad_input(void) {

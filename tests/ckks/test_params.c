@@ -147,34 +147,27 @@ static void expect_invalid(veil_ckks_params_lit l, const char *word) {
   VT_CHECK_MSG(strstr(veil_error_detail(), word), "'%s' not in '%s'", word, veil_error_detail());
 }
 
+/* The field of a literal a bad case changes. */
+static int *lit_field(veil_ckks_params_lit *l, int what) {
+  int *fields[] = {&l->logn,       &l->nq,        &l->np,       &l->q_bits[2], &l->p_bits[0],
+                   &l->q_bits[0],  &l->log_scale, &l->dnum,     &l->security,  &l->hamming_weight};
+  return fields[what];
+}
+
 static void test_invalid_literals(void) {
-  veil_ckks_params_lit l = small_lit();
-  l.logn = 9;
-  expect_invalid(l, "logn");
-  l = small_lit(), l.logn = 18;
-  expect_invalid(l, "logn");
-  l = small_lit(), l.nq = 0;
-  expect_invalid(l, "nq");
-  l = small_lit(), l.nq = 65;
-  expect_invalid(l, "nq");
-  l = small_lit(), l.np = 0;
-  expect_invalid(l, "np");
-  l = small_lit(), l.q_bits[2] = 61;
-  expect_invalid(l, "q_bits[2]");
-  l = small_lit(), l.p_bits[0] = 19;
-  expect_invalid(l, "p_bits[0]");
-  l = small_lit(), l.q_bits[0] = 40;
-  expect_invalid(l, "q_0");
-  l = small_lit(), l.log_scale = 10;
-  expect_invalid(l, "log_scale");
-  l = small_lit(), l.dnum = 2; /* digits of 2 primes, only 1 special prime */
-  expect_invalid(l, "dnum");
-  l = small_lit(), l.dnum = 5;
-  expect_invalid(l, "dnum");
-  l = small_lit(), l.security = 100;
-  expect_invalid(l, "security");
-  l = small_lit(), l.hamming_weight = 64;
-  expect_invalid(l, "hamming_weight");
+  static const struct {
+    int what, value;
+    const char *word;
+  } cases[] = {{0, 9, "logn"},      {0, 18, "logn"},         {1, 0, "nq"},
+               {1, 65, "nq"},       {2, 0, "np"},            {3, 61, "q_bits[2]"},
+               {4, 19, "p_bits[0]"}, {5, 40, "q_0"},          {6, 10, "log_scale"},
+               {7, 2, "dnum"} /* digits of 2 primes, 1 special prime */, {7, 5, "dnum"},
+               {8, 100, "security"}, {9, 64, "hamming_weight"}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    veil_ckks_params_lit l = small_lit();
+    *lit_field(&l, cases[i].what) = cases[i].value;
+    expect_invalid(l, cases[i].word);
+  }
   veil_ckks_params p;
   VT_CHECK(veil_ckks_params_resolve(NULL, &p) == VEIL_ERR_INVALID_ARG);
 }

@@ -25,7 +25,8 @@ static void expected_e(mpz_t e, const mpz_t x, const mpz_t B, const veil_modulus
   mpz_clears(hat, inv, bj, sum, y, NULL);
 }
 
-static void check_bconv(const uint64_t *fq, int nfrom, const uint64_t *tq, int nto, size_t n, bool use_limbs) {
+static void check_bconv(const uint64_t *fq, int nfrom, const uint64_t *tq, int nto, size_t n,
+                        bool use_limbs) {
   veil_modulus from[VEIL_BCONV_MAX_FROM], to[64];
   moduli(from, fq, nfrom);
   moduli(to, tq, nto);

@@ -4,8 +4,9 @@
 #include "rns_test_util.h"
 #include "vtest.h"
 
-static const uint8_t seed_a[VEIL_SEED_BYTES] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                                17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t seed_a[VEIL_SEED_BYTES] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                                12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                                23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 /* The stream is ChaCha20(key = seed, nonce = little-endian stream number), independent of chunking. */
 static void test_prng_is_chacha20_stream(void) {
