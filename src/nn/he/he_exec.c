@@ -325,7 +325,10 @@ static veil_status run_steps(he_run *r, he_scratch *scr) {
   const veil_he_plan *p = r->p;
   for (int i = 0; i < p->nsteps; i++) {
     const veil_he_step *s = &p->steps[i];
+    uint64_t t0 = veil_now_ns();
     VEIL_TRY(s->kind == VEIL_HE_LINEAR ? run_linear(r, s, scr) : run_elementwise(r, s, scr));
+    veil_log(VEIL_LOG_INFO, "he step %d (%s, %lld outputs): %.3f s", i, s->kind == VEIL_HE_LINEAR ? "linear" : "elementwise",
+             (long long)p->values[s->out].count, (double)(veil_now_ns() - t0) * 1e-9);
     for (int k = 0; k < 2; k++)
       if (s->in[k] >= 0 && (k == 0 || s->kind == VEIL_HE_ADD) && s->in[k] != p->input && last_use(p, s->in[k]) == i)
         free_value(r, s->in[k]);
