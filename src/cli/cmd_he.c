@@ -25,7 +25,7 @@ static int plan_from_keys(const veil_cli_args *a, he_model *m, const veil_ckks_p
 }
 
 /* Loads the model recorded by keygen in DIR/model. */
-static int model_of_keys(const veil_cli_args *a, const char *dir, he_model *m) {
+static int model_of_keys(const veil_cli_args *a, const char *dir, bool prep, he_model *m) {
   char path[4096], model[4096];
   snprintf(path, sizeof path, "%s/model", dir);
   FILE *f = fopen(path, "r");
@@ -34,11 +34,11 @@ static int model_of_keys(const veil_cli_args *a, const char *dir, he_model *m) {
   fclose(f);
   if (!ok) return veil_cli_fail(a, veil_fail(VEIL_ERR_FORMAT, "%s is empty", path));
   model[strcspn(model, "\n")] = 0;
-  return veil__he_model_load(a, model, m);
+  return veil__he_model_load(a, model, prep, m);
 }
 
-static int client_of_keys(const veil_cli_args *a, const char *dir, he_model *m, veil_he_client *cl) {
-  int rc = model_of_keys(a, dir, m);
+static int client_of_keys(const veil_cli_args *a, const char *dir, bool prep, he_model *m, veil_he_client *cl) {
+  int rc = model_of_keys(a, dir, prep, m);
   if (rc) return rc;
   char path[4096];
   veil_ckks_params_lit lit;
@@ -56,8 +56,7 @@ static int client_of_keys(const veil_cli_args *a, const char *dir, he_model *m, 
 static const veil_cli_opt keygen_opts[] = {
     {"model", "FILE", "ONNX model"},
     {"out", "DIR", "output directory (created, mode 0700)"},
-    {"dataset", "NAME", "calibration dataset (default: the sidecar's)"},
-    {"data-dir", "DIR", "directory of the dataset's files"},
+    IO_OPTS,
     VEIL_HE_PARAM_OPTS,
     VEIL_CLI_PREP_OPTS,
     {0}};
@@ -75,12 +74,17 @@ static int keygen(veil_cli_args *a) {
   const char *model = veil_cli_model(a), *out = veil_cli_get(a, "out");
   if (!model || !out) return veil_cli_usage_error(a, "usage: veil keygen --model M.onnx --out DIR");
   he_model m;
-  int rc = veil__he_model_load(a, model, &m);
+  int rc = veil__he_model_load(a, model, true, &m);
   if (rc) return rc;
   veil_he_client cl;
   veil_he_server sv;
   uint64_t t0 = veil_now_ns();
-  if (!(rc = veil__he_choose(a, &m, NULL, 0))) {
+  double *x = NULL;
+  int64_t n = 0;
+  if (veil_cli_has(a, "input") && (rc = veil__he_inputs(a, &m, 1 << 20, &x, &n, NULL))) return veil__he_model_free(&m), rc;
+  rc = veil__he_choose(a, &m, x, n);
+  veil_free(x);
+  if (!rc) {
     veil_status st = veil_he_keygen(&m.plan, &cl, &sv);
     if (!st && mkdir(out, 0700)) {
       struct stat sb;
@@ -120,7 +124,7 @@ static int encrypt(veil_cli_args *a) {
   if (!dir || !out) return veil_cli_usage_error(a, "usage: veil encrypt --keys DIR (--input X.npy | --dataset mnist --count N) --out IN.ct");
   he_model m;
   veil_he_client cl;
-  int rc = client_of_keys(a, dir, &m, &cl);
+  int rc = client_of_keys(a, dir, true, &m, &cl);
   if (rc) return rc;
   double *x = NULL;
   int64_t n = 0;
@@ -159,7 +163,7 @@ static int infer(veil_cli_args *a) {
   if (!veil_cli_int(a, "threads", 1, 1024, &threads)) return 2;
   if (threads) veil_threads_set((int)threads);
   he_model m;
-  int rc = veil__he_model_load(a, model, &m);
+  int rc = veil__he_model_load(a, model, false, &m);
   if (rc) return rc;
   veil_he_server sv;
   veil_ckks_params_lit lit;
@@ -231,7 +235,7 @@ static int decrypt(veil_cli_args *a) {
   if (!dir || !in) return veil_cli_usage_error(a, "usage: veil decrypt --keys DIR --in OUT.ct [--json]");
   he_model m;
   veil_he_client cl;
-  int rc = client_of_keys(a, dir, &m, &cl);
+  int rc = client_of_keys(a, dir, false, &m, &cl);
   if (rc) return rc;
   veil_he_tensor t;
   veil_status st = veil_he_tensor_load(in, &cl.ctx, cl.key_id, &t);
@@ -294,7 +298,7 @@ static int run(veil_cli_args *a) {
   const char *model = veil_cli_model(a);
   if (!model) return veil_cli_usage_error(a, "usage: veil run --model M.onnx (--input X.npy | --dataset mnist --count N)");
   he_model m;
-  int rc = veil__he_model_load(a, model, &m);
+  int rc = veil__he_model_load(a, model, true, &m);
   if (rc) return rc;
   double *x = NULL;
   int64_t n = 0;

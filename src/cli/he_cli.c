@@ -7,7 +7,7 @@
 #include "veil/npy.h"
 #include "veil/onnx.h"
 
-int veil__he_model_load(const veil_cli_args *a, const char *path, he_model *m) {
+int veil__he_model_load(const veil_cli_args *a, const char *path, bool prep, he_model *m) {
   memset(m, 0, sizeof *m);
   snprintf(m->path, sizeof m->path, "%s", path);
   int rc = veil__cli_load_model(a, path, &m->g);
@@ -17,6 +17,7 @@ int veil__he_model_load(const veil_cli_args *a, const char *path, he_model *m) {
   if (!st) st = veil_graph_optimize(&m->opt, NULL);
   if (!st) st = veil_he_plan_compile(&m->opt, &o, &m->plan);
   if (st) return veil_graph_free(&m->g), veil_graph_free(&m->opt), veil_cli_fail(a, st);
+  if (!prep) return veil_prep_default(&m->prep), 0;
   return veil__cli_prep(a, path, &m->prep, m->prep_src, sizeof m->prep_src);
 }
 
@@ -27,13 +28,14 @@ void veil__he_model_free(he_model *m) {
 }
 
 bool veil__he_opts(const veil_cli_args *a, veil_he_opts *o) {
-  int64_t sec = 128, logn = 0, sb = 0;
+  int64_t sec = 128, logn = 0, sb = 0, tl = 0;
   memset(o, 0, sizeof *o);
-  if (!veil_cli_int(a, "security", 128, 256, &sec) || !veil_cli_int(a, "logn", 12, 17, &logn) ||
+  if (!veil_cli_int(a, "test-insecure-logn", 10, 17, &tl) || !veil_cli_int(a, "security", 128, 256, &sec) || !veil_cli_int(a, "logn", 12, 17, &logn) ||
       !veil_cli_int(a, "scale-bits", 20, 30, &sb))
     return false;
   if (sec != 128 && sec != 192 && sec != 256) return veil_cli_usage_error(a, "--security must be 128, 192 or 256"), false;
   o->security = (int)sec, o->logn = (int)logn, o->log_scale = (int)sb;
+  if (tl) o->logn = (int)tl, o->insecure_test_only = true;
   return true;
 }
 

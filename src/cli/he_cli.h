@@ -12,7 +12,8 @@
   {"logn", "L", "ring dimension 2^L (default: chosen from the plan)"},                            \
   {"scale-bits", "B", "log2 of the CKKS scale, 22..28 (default: largest that fits)"},             \
   {"batch", "N", "at least N images per ciphertext (raises the ring dimension)"},                   \
-  {"calib", "N", "calibration images for the value ranges (default 1000)"}
+  {"calib", "N", "calibration images for the value ranges (default 1000)"},                       \
+  {"test-insecure-logn", "L", "TESTS ONLY: ring 2^L without the security check"}
 
 typedef struct he_model {
   veil_graph g;        /**< as loaded (the plaintext reference) */
@@ -23,8 +24,9 @@ typedef struct he_model {
   char path[4096];
 } he_model;
 
-/** Loads, optimizes and compiles @p path; prints errors; returns an exit code. */
-int veil__he_model_load(const veil_cli_args *a, const char *path, he_model *m);
+/** Loads, optimizes and compiles @p path (and its preprocessing when @p prep: the command declares
+ * VEIL_CLI_PREP_OPTS); prints errors; returns an exit code. */
+int veil__he_model_load(const veil_cli_args *a, const char *path, bool prep, he_model *m);
 void veil__he_model_free(he_model *m);
 
 /** Parses --security/--logn/--scale-bits into @p o (returns false after printing an error). */
