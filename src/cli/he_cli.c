@@ -153,3 +153,103 @@ void veil__he_report_plan(const veil_he_plan *p, FILE *out) {
           p->needs_relin ? "relinearization" : "none");
   fprintf(out, "complex packing: %s\n", p->complex_why);
 }
+
+/* ---- veil eval --encrypted ------------------------------------------------------------------- */
+
+typedef struct eval_acc {
+  int64_t correct, plain_correct, disagree, count;
+  double server_s, enc_s, dec_s;
+} eval_acc;
+
+static int64_t argmax_d(const double *v, int64_t k) {
+  int64_t b = 0;
+  for (int64_t i = 1; i < k; i++) b = v[i] > v[b] ? i : b;
+  return b;
+}
+
+/* One batch: encrypt, infer, decrypt, compare with the float64 run of the original graph. */
+static veil_status eval_batch(const he_model *m, const veil_he_client *cl, const veil_he_server *sv, const veil_dataset *ds,
+                              int64_t first, int64_t n, double *x, double *y, double *yp, eval_acc *acc) {
+  const int64_t k = m->plan.values[m->plan.output].count;
+  VEIL_TRY(veil__he_dataset_x(m, ds, first, n, x));
+  veil_he_tensor in, out;
+  uint64_t t0 = veil_now_ns();
+  VEIL_TRY(veil_he_encrypt(&m->plan, cl, x, n, &in));
+  uint64_t t1 = veil_now_ns();
+  veil_status st = veil_he_infer(&m->plan, sv, &in, &out);
+  uint64_t t2 = veil_now_ns();
+  veil_he_tensor_free(&in);
+  if (!st) st = veil_he_decrypt(&m->plan, cl, &out, y), veil_he_tensor_free(&out);
+  acc->enc_s += (double)(t1 - t0) * 1e-9, acc->server_s += (double)(t2 - t1) * 1e-9, acc->dec_s += (double)(veil_now_ns() - t2) * 1e-9;
+  if (!st) st = veil_graph_run_f64(&m->g, x, n, yp);
+  for (int64_t i = 0; i < n && !st; i++) {
+    int64_t c = argmax_d(y + i * k, k), cp = argmax_d(yp + i * k, k);
+    acc->correct += c == ds->labels[first + i], acc->plain_correct += cp == ds->labels[first + i], acc->disagree += c != cp;
+  }
+  acc->count += n;
+  return st;
+}
+
+static veil_status eval_run(const he_model *m, const veil_dataset *ds, eval_acc *acc) {
+  veil_he_client cl;
+  veil_he_server sv;
+  VEIL_TRY(veil_he_keygen(&m->plan, &cl, &sv));
+  const int64_t b = veil_he_plan_batch(&m->plan), k = m->plan.values[m->plan.output].count, per = m->plan.values[m->plan.input].count;
+  double *x = veil_malloc((size_t)(b * per) * sizeof *x), *y = veil_malloc((size_t)(b * k) * sizeof *y), *yp = veil_malloc((size_t)(b * k) * sizeof *yp);
+  veil_status st = x && y && yp ? VEIL_OK : veil_fail(VEIL_ERR_NOMEM, "eval buffers");
+  veil_progress bar;
+  veil_progress_init(&bar, "encrypted eval", (uint64_t)ds->count);
+  for (int64_t i = 0; i < ds->count && !st; i += b) {
+    int64_t n = ds->count - i < b ? ds->count - i : b;
+    st = eval_batch(m, &cl, &sv, ds, i, n, x, y, yp, acc);
+    veil_progress_add(&bar, (uint64_t)n);
+  }
+  veil_progress_finish(&bar);
+  veil_free(x), veil_free(y), veil_free(yp);
+  veil_he_client_free(&cl), veil_he_server_free(&sv);
+  return st;
+}
+
+static void eval_print(const veil_cli_args *a, const he_model *m, const eval_acc *r) {
+  double acc = (double)r->correct / (double)r->count, pacc = (double)r->plain_correct / (double)r->count;
+  double ips = (double)r->count / r->server_s;
+  if (veil_cli_has(a, "json")) {
+    veil_json j;
+    veil_json_begin(&j, stdout);
+    veil_json_num(&j, "accuracy", acc), veil_json_num(&j, "plain_accuracy", pacc), veil_json_int(&j, "disagree", r->disagree);
+    veil_json_int(&j, "count", r->count), veil_json_num(&j, "images_per_s", ips), veil_json_int(&j, "logn", m->plan.params.logn);
+    veil_json_num(&j, "server_s", r->server_s), veil_json_num(&j, "client_encrypt_s", r->enc_s), veil_json_num(&j, "client_decrypt_s", r->dec_s);
+    veil_json_num(&j, "peak_rss_mb", veil_peak_rss_mb());
+    veil_json_end(&j);
+    return;
+  }
+  veil__he_report_plan(&m->plan, stdout);
+  printf("encrypted accuracy: %lld/%lld = %.2f%%  (plain %.2f%%, %lld images classified differently)\n", (long long)r->correct,
+         (long long)r->count, 100 * acc, 100 * pacc, (long long)r->disagree);
+  printf("server %.2f s (%.0f images/s), client encrypt %.2f s, decrypt %.2f s, peak memory %.0f MiB\n", r->server_s, ips, r->enc_s,
+         r->dec_s, veil_peak_rss_mb());
+}
+
+int veil__he_eval(veil_cli_args *a) {
+  const char *model = veil_cli_model(a);
+  int64_t count = 0;
+  if (!model) return veil_cli_usage_error(a, "missing the model (veil eval --encrypted --model M.onnx --dataset mnist)");
+  if (!veil_cli_int(a, "count", 1, INT32_MAX, &count)) return 2;
+  he_model m;
+  int rc = veil__he_model_load(a, model, true, &m);
+  if (rc) return rc;
+  const char *name = veil_cli_has(a, "dataset") ? veil_cli_get(a, "dataset") : m.prep.dataset;
+  veil_dataset ds = {0};
+  eval_acc r = {0};
+  if (!name[0]) rc = veil_cli_usage_error(a, "missing --dataset (mnist or cifar10)");
+  if (!rc) rc = veil__he_dataset(a, name, count, &ds);
+  if (!rc) rc = veil__he_choose(a, &m, NULL, 0);
+  if (!rc) {
+    veil_status st = eval_run(&m, &ds, &r);
+    rc = st ? veil_cli_fail(a, st) : 0;
+    if (!st) eval_print(a, &m, &r);
+  }
+  veil_dataset_free(&ds);
+  veil__he_model_free(&m);
+  return rc;
+}
