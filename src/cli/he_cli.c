@@ -253,3 +253,83 @@ int veil__he_eval(veil_cli_args *a) {
   veil__he_model_free(&m);
   return rc;
 }
+
+/* ---- shipped CryptoNets on one full batch ---------------------------------------------------- */
+
+static veil_status cn_load(he_model *m, veil_dataset *ds, int logn) {
+  char dir[4096], path[4200];
+  memset(m, 0, sizeof *m);
+  if (!veil__cli_find_shipped("models", dir, sizeof dir)) return veil_fail(VEIL_ERR_NOT_FOUND, "shipped models/ directory not found");
+  snprintf(path, sizeof path, "%s/cryptonets.onnx", dir);
+  VEIL_TRY(veil_onnx_load(path, &m->g));
+  snprintf(path, sizeof path, "%s/cryptonets.prep", dir);
+  VEIL_TRY(veil_prep_load(path, &m->prep));
+  VEIL_TRY(veil_graph_clone(&m->opt, &m->g));
+  VEIL_TRY(veil_graph_optimize(&m->opt, NULL));
+  VEIL_TRY(veil_he_plan_compile(&m->opt, NULL, &m->plan));
+  if (!veil__cli_find_shipped("data/mnist", dir, sizeof dir)) return veil_fail(VEIL_ERR_NOT_FOUND, "shipped data/mnist not found");
+  VEIL_TRY(veil_mnist_load_dir(dir, "t10k", 0, ds));
+  int64_t nc = 1000, per = m->plan.values[m->plan.input].count;
+  double *cx = veil_malloc((size_t)(nc * per) * sizeof *cx);
+  veil_status st = cx ? veil__he_dataset_x(m, ds, 0, nc, cx) : veil_fail(VEIL_ERR_NOMEM, "calibration");
+  veil_he_opts o = {.logn = logn};
+  if (!st) st = veil_he_plan_choose(&m->plan, &o, cx, nc);
+  veil_free(cx);
+  return st;
+}
+
+static veil_status cn_run(const he_model *m, const veil_dataset *ds, int reps, he_cn_result *r) {
+  veil_he_client cl;
+  veil_he_server sv;
+  uint64_t t0 = veil_now_ns();
+  VEIL_TRY(veil_he_keygen(&m->plan, &cl, &sv));
+  r->keygen_s = (double)(veil_now_ns() - t0) * 1e-9;
+  int64_t b = veil_he_plan_batch(&m->plan), k = m->plan.values[m->plan.output].count, per = m->plan.values[m->plan.input].count;
+  b = b < ds->count ? b : ds->count;
+  double *x = veil_malloc((size_t)(b * per) * sizeof *x), *y = veil_malloc((size_t)(b * k) * sizeof *y), *yp = veil_malloc((size_t)(b * k) * sizeof *yp);
+  double ts[16];
+  veil_status st = x && y && yp ? veil__he_dataset_x(m, ds, 0, b, x) : veil_fail(VEIL_ERR_NOMEM, "cryptonets buffers");
+  veil_he_tensor in, out = {0};
+  t0 = veil_now_ns();
+  if (!st) st = veil_he_encrypt(&m->plan, &cl, x, b, &in);
+  r->enc_s = (double)(veil_now_ns() - t0) * 1e-9;
+  for (int i = 0; i < reps && !st; i++) {
+    veil_he_tensor_free(&out);
+    t0 = veil_now_ns();
+    st = veil_he_infer(&m->plan, &sv, &in, &out);
+    ts[i] = (double)(veil_now_ns() - t0) * 1e-9;
+  }
+  if (!st) veil_he_tensor_free(&in), r->server_s = veil_median(ts, (size_t)reps);
+  t0 = veil_now_ns();
+  if (!st) st = veil_he_decrypt(&m->plan, &cl, &out, y);
+  r->dec_s = (double)(veil_now_ns() - t0) * 1e-9;
+  if (!st) st = veil_graph_run_f64(&m->g, x, b, yp);
+  for (int64_t i = 0; i < b && !st; i++) {
+    int64_t c = argmax_d(y + i * k, k), cp = argmax_d(yp + i * k, k);
+    r->correct += c == ds->labels[i], r->plain_correct += cp == ds->labels[i], r->disagree += c != cp;
+  }
+  r->batch = b;
+  veil_he_tensor_free(&out);
+  veil_free(x), veil_free(y), veil_free(yp);
+  veil_he_client_free(&cl), veil_he_server_free(&sv);
+  return st;
+}
+
+int veil__he_cryptonets(const char *cmd, int logn, int reps, he_cn_result *r) {
+  he_model m;
+  veil_dataset ds = {0};
+  memset(r, 0, sizeof *r);
+  reps = reps < 1 ? 1 : reps > 16 ? 16 : reps;
+  veil_status st = cn_load(&m, &ds, logn);
+  if (!st) st = cn_run(&m, &ds, reps, r);
+  if (!st) {
+    r->logn = m.plan.params.logn, r->security = m.plan.params.security_bits_met, r->log_qp = m.plan.params.log_qp;
+    r->peak_rss_mb = veil_peak_rss_mb();
+    snprintf(r->complex_why, sizeof r->complex_why, "%s", m.plan.complex_why);
+  } else {
+    fprintf(stderr, "veil %s: error: %s: %s\n", cmd, veil_status_str(st), veil_error_detail());
+  }
+  veil_dataset_free(&ds);
+  veil__he_model_free(&m);
+  return st ? 1 : 0;
+}

@@ -57,3 +57,14 @@ void veil__he_report_plan(const veil_he_plan *p, FILE *out);
 int veil__he_eval(veil_cli_args *a);
 
 #endif
+
+/** One full batch of the shipped CryptoNets on MNIST (veil demo, veil bench cryptonets). */
+typedef struct he_cn_result {
+  int64_t batch, correct, plain_correct, disagree;
+  int logn, security;
+  double log_qp, keygen_s, server_s, enc_s, dec_s, peak_rss_mb;
+  char complex_why[160];
+} he_cn_result;
+
+/** Runs it (@p logn 0: automatic; @p reps server runs, the median is reported). Prints errors. */
+int veil__he_cryptonets(const char *cmd, int logn, int reps, he_cn_result *r);
