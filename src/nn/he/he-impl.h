@@ -30,6 +30,17 @@ void veil__he_mac_ref(const int64_t *row, const int32_t *col, const int32_t *w, 
 void veil__he_mac_avx512(const int64_t *row, const int32_t *col, const int32_t *w, int64_t nout,
                          const uint64_t *x, size_t len, uint64_t q, int chunk, const uint64_t *bias,
                          uint64_t *const *out);
+/** a mod q for any int64 a and q < 2^31 (quotient estimated in double with error below 1, then fixed). */
+static inline uint64_t veil__he_reduce_i64(int64_t a, uint64_t q, double qinv) {
+  int64_t t = (int64_t)((double)a * qinv);
+  int64_t r = a - t * (int64_t)q, qs = (int64_t)q;
+  r += r < 0 ? qs : 0;
+  r += r < 0 ? qs : 0;
+  r -= r >= qs ? qs : 0;
+  r -= r >= qs ? qs : 0;
+  return (uint64_t)r;
+}
+
 /** The best kernel for this CPU (the reference one when VEIL_FORCE_REF=1). */
 veil__he_mac_fn veil__he_mac_best(void);
 /** Coefficients per block of the kernel (multiple of 32). */

@@ -184,30 +184,64 @@ static size_t block_len(int64_t nin, size_t n) {
   return b < n ? b : n;
 }
 
+/* A POLY step evaluated inside the LINEAR step that consumes it (never materialized): residues of
+ * c1 at the input scale and c0 at its square, per limb. */
+typedef struct fused_poly {
+  const veil_he_step *s;
+  uint64_t c1[VEIL_CKKS_MAX_Q], c0[VEIL_CKKS_MAX_Q];
+} fused_poly;
+
+static inline uint64_t mulmod31(uint64_t a, uint64_t b, uint64_t q, double qinv) {
+  return veil__he_reduce_i64((int64_t)(a * b), q, qinv);
+}
+
+/* Component c of c2 x^2 + c1 x + c0 on len coefficients of limb i of x (see poly_ct). */
+static void poly_component(const fused_poly *fp, const veil_rlwe_ct *x, int c, int i, size_t off, size_t len, uint64_t q, uint64_t *dst) {
+  const double qinv = 1.0 / (double)q;
+  const uint64_t *a = x->c[0].c + off, *b = x->c[1].c + off, c1 = fp->c1[i], c0 = fp->c0[i];
+  const bool neg = fp->s->c[2] < 0;
+  for (size_t k = 0; k < len; k++) {
+    uint64_t v = c == 0 ? mulmod31(a[k], a[k], q, qinv) : c == 1 ? mulmod31(2 * a[k], b[k], q, qinv) : mulmod31(b[k], b[k], q, qinv);
+    v = neg && v ? q - v : v;
+    if (c < 2) v += mulmod31(c == 0 ? a[k] : b[k], c1, q, qinv) + (c == 0 ? c0 : 0);
+    v = v >= q ? v - q : v;
+    dst[k] = v >= q ? v - q : v;
+  }
+}
+
 /* One (component, limb, block) work item of a LINEAR step. */
-static void linear_item(const he_run *r, const veil_he_step *s, const veil_rlwe_ct *x, veil_rlwe_ct *y, int c, int i, size_t k0,
-                        size_t len, const uint64_t *bias, he_scratch *sc) {
+static void linear_item(const he_run *r, const veil_he_step *s, const fused_poly *fp, const veil_rlwe_ct *x, veil_rlwe_ct *y, int c,
+                        int i, size_t k0, size_t len, const uint64_t *bias, he_scratch *sc) {
   const int64_t nin = s->lin.nin, nout = s->lin.nout;
   const size_t off = (size_t)i * r->sv->ctx.n + k0;
-  for (int64_t t = 0; t < nin; t++) memcpy(sc->xs + (size_t)t * len, x[t].c[c].c + off, len * sizeof(uint64_t));
+  const uint64_t q = r->sv->ctx.rq.mods[i].q;
+  for (int64_t t = 0; t < nin; t++)
+    if (fp) poly_component(fp, &x[t], c, i, off, len, q, sc->xs + (size_t)t * len);
+    else memcpy(sc->xs + (size_t)t * len, x[t].c[c].c + off, len * sizeof(uint64_t));
   for (int64_t j = 0; j < nout; j++) sc->outp[j] = y[j].c[c].c + off;
   r->mac(s->lin.row, s->lin.col, s->wi, nout, sc->xs, len, r->sv->ctx.rq.mods[i].q, s->mac_chunk,
          c == 0 ? bias + (size_t)i * nout : NULL, sc->outp);
 }
 
-static veil_status run_linear(const he_run *r, const veil_he_step *s, he_scratch *scr) {
-  const veil_rlwe_ct *x = r->vals[s->in[0]];
+static veil_status run_linear(const he_run *r, const veil_he_step *s, const veil_he_step *poly, he_scratch *scr) {
+  const veil_rlwe_ct *x = r->vals[poly ? poly->in[0] : s->in[0]];
   const int64_t nout = s->lin.nout;
-  const int lvl = x[0].level, sz = x[0].size, nl = lvl + 1;
+  const int lvl = x[0].level, sz = poly ? 3 : x[0].size, nl = lvl + 1;
+  const double sin = poly ? x[0].scale * x[0].scale : x[0].scale;
+  fused_poly fp = {.s = poly};
+  if (poly) {
+    VEIL_TRY(veil_ckks_encode_scalar(poly->c[1], x[0].scale, &r->sv->ctx.rq, nl, fp.c1));
+    VEIL_TRY(veil_ckks_encode_scalar(poly->c[0], sin, &r->sv->ctx.rq, nl, fp.c0));
+  }
   const size_t n = r->sv->ctx.n, blen = block_len(s->lin.nin, n), nblk = n / blen;
   veil_rlwe_ct *y = veil_calloc((size_t)nout, sizeof *y);
   uint64_t *bias = NULL;
   if (!y) return veil_fail(VEIL_ERR_NOMEM, "he: %lld outputs", (long long)nout);
   r->vals[s->out] = y;
-  veil_status st = bias_residues(r, s, nl, x[0].scale * s->wscale, &bias);
+  veil_status st = bias_residues(r, s, nl, sin * s->wscale, &bias);
   for (int64_t j = 0; j < nout && !st; j++) {
     st = veil_rlwe_ct_init(&r->sv->ctx, &y[j], sz, lvl);
-    y[j].scale = x[0].scale * s->wscale;
+    y[j].scale = sin * s->wscale;
     for (int c = 0; c < sz; c++) y[j].c[c].is_ntt = true;
   }
   if (st) return veil_free(bias), st;
@@ -218,7 +252,7 @@ static veil_status run_linear(const he_run *r, const veil_he_step *s, he_scratch
 #pragma omp for schedule(dynamic)
     for (int64_t it = 0; it < items; it++) {
       int c = (int)(it / ((int64_t)nl * (int64_t)nblk)), i = (int)(it / (int64_t)nblk % nl);
-      linear_item(r, s, x, y, c, i, (size_t)(it % (int64_t)nblk) * blen, blen, bias, sc);
+      linear_item(r, s, poly ? &fp : NULL, x, y, c, i, (size_t)(it % (int64_t)nblk) * blen, blen, bias, sc);
     }
     veil_status mine = VEIL_OK;
 #pragma omp for schedule(dynamic)
@@ -326,7 +360,14 @@ static veil_status run_steps(he_run *r, he_scratch *scr) {
   for (int i = 0; i < p->nsteps; i++) {
     const veil_he_step *s = &p->steps[i];
     uint64_t t0 = veil_now_ns();
-    VEIL_TRY(s->kind == VEIL_HE_LINEAR ? run_linear(r, s, scr) : run_elementwise(r, s, scr));
+    /* a POLY whose only consumer is the next LINEAR step is evaluated inside it */
+    const veil_he_step *fused = i > 0 && s->kind == VEIL_HE_LINEAR && p->steps[i - 1].kind == VEIL_HE_POLY &&
+                                p->steps[i - 1].out == s->in[0] && last_use(p, s->in[0]) == i && p->output != s->in[0] ? &p->steps[i - 1] : NULL;
+    if (s->kind == VEIL_HE_POLY && i + 1 < p->nsteps && p->steps[i + 1].kind == VEIL_HE_LINEAR && p->steps[i + 1].in[0] == s->out &&
+        last_use(p, s->out) == i + 1 && p->output != s->out)
+      continue; /* deferred into step i + 1 */
+    VEIL_TRY(s->kind == VEIL_HE_LINEAR ? run_linear(r, s, fused, scr) : run_elementwise(r, s, scr));
+    if (fused && last_use(p, fused->in[0]) == i - 1 && fused->in[0] != p->input) free_value(r, fused->in[0]);
     veil_log(VEIL_LOG_INFO, "he step %d (%s, %lld outputs): %.3f s", i, s->kind == VEIL_HE_LINEAR ? "linear" : "elementwise",
              (long long)p->values[s->out].count, (double)(veil_now_ns() - t0) * 1e-9);
     for (int k = 0; k < 2; k++)

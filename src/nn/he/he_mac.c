@@ -4,17 +4,6 @@
 
 #include "nn/he/he-impl.h"
 
-/* a mod q for any int64 a and q < 2^31: quotient estimated in double (error below 1), then fixed. */
-static inline uint64_t reduce_i64(int64_t a, uint64_t q, double qinv) {
-  int64_t t = (int64_t)((double)a * qinv);
-  int64_t r = a - t * (int64_t)q, qs = (int64_t)q;
-  r += r < 0 ? qs : 0;
-  r += r < 0 ? qs : 0;
-  r -= r >= qs ? qs : 0;
-  r -= r >= qs ? qs : 0;
-  return (uint64_t)r;
-}
-
 void veil__he_mac_ref(const int64_t *row, const int32_t *col, const int32_t *w, int64_t nout, const uint64_t *x,
                       size_t len, uint64_t q, int chunk, const uint64_t *bias, uint64_t *const *out) {
   int64_t acc[VEIL_HE_MAC_BLOCK_MAX];
@@ -33,7 +22,7 @@ void veil__he_mac_ref(const int64_t *row, const int32_t *col, const int32_t *w, 
         for (size_t k = 0; k < len; k++) acc[k] += (int64_t)xt[k] * wt;
       }
       for (size_t k = 0; k < len; k++) {
-        uint64_t s = tot[k] + reduce_i64(acc[k], q, qinv);
+        uint64_t s = tot[k] + veil__he_reduce_i64(acc[k], q, qinv);
         tot[k] = s >= q ? s - q : s;
       }
     }
