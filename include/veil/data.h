@@ -83,8 +83,8 @@ VEIL_WUR veil_status veil_cifar10_load_dir(const char *dir, int64_t max_count, v
 /* ---- images ---------------------------------------------------------------------------------- */
 
 /**
- * Reads an 8-bit grayscale or RGB PNG (palette and gray+alpha / RGBA are converted: palette to RGB,
- * alpha dropped; 16-bit input is rejected) into @p img as float32 [1,C,H,W] with values 0..255.
+ * Reads an 8-bit grayscale or RGB PNG (palette images become RGB; an alpha channel is composited
+ * onto black; 16-bit input is rejected) into @p img as float32 [1,C,H,W] with values 0..255.
  * @return VEIL_ERR_IO (cannot open), VEIL_ERR_FORMAT (not a PNG, corrupt or truncated data),
  *         VEIL_ERR_UNSUPPORTED (16-bit samples), VEIL_ERR_LIMIT (larger than 8192x8192), VEIL_ERR_NOMEM.
  */

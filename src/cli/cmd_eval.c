@@ -20,9 +20,9 @@ static const veil_cli_opt opts[] = {
     {0}};
 
 static const char description[] =
-    "Images are preprocessed as the model's sidecar says (MODEL.prep beside the model, else\n"
-    "models/<name>.prep shipped with veil, else --prep FILE), and the --scale/--pad/--mean/--std flags\n"
-    "override single fields. MNIST reads t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]\n"
+    "Images are preprocessed as a sidecar says (--prep FILE, else MODEL.prep beside the model, else\n"
+    "models/<name>.prep shipped with veil; see models/README.md), and the --scale/--pad/--mean/--std\n"
+    "flags override single fields. MNIST reads t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]\n"
     "(shipped in data/mnist); CIFAR-10 reads test_batch.bin or test_batch.first1000.bin.\n"
     "Example: veil eval --plain models/cryptonets.onnx --dataset mnist";
 
