@@ -14,7 +14,7 @@ int veil_bench_cryptonets(veil_cli_args *a, const veil_bench_cfg *cfg) {
   veil_json_begin(&j, stdout);
   veil_json_int(&j, "batch", r.batch), veil_json_int(&j, "logn", r.logn), veil_json_num(&j, "log_qp", r.log_qp);
   veil_json_int(&j, "security_bits", r.security), veil_json_int(&j, "threads", cfg->threads);
-  veil_json_num(&j, "server_s", r.server_s), veil_json_num(&j, "images_per_s", (double)r.batch / r.server_s);
+  veil_json_num(&j, "server_s", r.server_s), veil_json_num(&j, "server_cpu_s", r.server_cpu_s), veil_json_num(&j, "images_per_s", (double)r.batch / r.server_s);
   veil_json_num(&j, "client_encrypt_s", r.enc_s), veil_json_num(&j, "client_decrypt_s", r.dec_s);
   veil_json_int(&j, "disagree", r.disagree), veil_json_num(&j, "peak_rss_mb", r.peak_rss_mb);
   veil_json_end(&j);

@@ -21,7 +21,7 @@ static int run(veil_cli_args *a) {
   printf("images: %lld (one ciphertext batch), threads: %d\n", (long long)r.batch, veil_threads());
   printf("accuracy encrypted: %.2f%%  plaintext: %.2f%%  (%lld images classified differently)\n", 100.0 * (double)r.correct / (double)r.batch,
          100.0 * (double)r.plain_correct / (double)r.batch, (long long)r.disagree);
-  printf("server inference: %.2f s = %.0f images/s\n", r.server_s, (double)r.batch / r.server_s);
+  printf("server inference: %.2f s = %.0f images/s (CPU time %.2f s over %d threads)\n", r.server_s, (double)r.batch / r.server_s, r.server_cpu_s, veil_threads());
   printf("client: keygen %.2f s, encrypt %.2f s, decrypt %.2f s; peak memory %.0f MiB\n", r.keygen_s, r.enc_s, r.dec_s, r.peak_rss_mb);
   return 0;
 }

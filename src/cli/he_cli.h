@@ -62,7 +62,7 @@ int veil__he_eval(veil_cli_args *a);
 typedef struct he_cn_result {
   int64_t batch, correct, plain_correct, disagree;
   int logn, security;
-  double log_qp, keygen_s, server_s, enc_s, dec_s, peak_rss_mb;
+  double log_qp, keygen_s, server_s, server_cpu_s, enc_s, dec_s, peak_rss_mb; /**< server_cpu_s: process CPU time */
   char complex_why[160];
 } he_cn_result;
 
