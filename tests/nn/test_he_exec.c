@@ -85,7 +85,7 @@ static void test_key_mismatch(void) {
   teardown(&a), teardown(&b);
 }
 
-/* Both kernels against a direct modular computation, with tiny chunks to exercise partial reductions. */
+/* The reference and the best (AVX-512 where the CPU has it) kernels against a direct modular computation, with tiny chunks to exercise partial reductions. */
 static void test_mac_kernels(void) {
   enum { NIN = 7, NOUT = 5, LEN = 64 };
   const uint64_t q = 2147352577ull; /* < 2^31 */
@@ -104,7 +104,7 @@ static void test_mac_kernels(void) {
   for (int i = 0; i < NIN * LEN; i++) x[i] = (uint64_t)nt_uniform(0, (double)q);
   for (int chunk = 1; chunk <= 4; chunk *= 2) {
     veil__he_mac_ref(row, col, w, NOUT, x, LEN, q, chunk, bias, p1);
-    veil__he_mac_avx512(row, col, w, NOUT, x, LEN, q, chunk, bias, p2);
+    veil__he_mac_best()(row, col, w, NOUT, x, LEN, q, chunk, bias, p2);
     for (int j = 0; j < NOUT; j++)
       for (int k = 0; k < LEN; k++) {
         __int128 s = bias[j];
@@ -117,9 +117,33 @@ static void test_mac_kernels(void) {
   }
 }
 
+/* The fused square kernels against __int128 arithmetic, every component and sign. */
+static void test_poly_kernels(void) {
+  enum { LEN = 64 };
+  const uint64_t q = 2147352577ull;
+  uint64_t a[LEN], b[LEN], o1[LEN], o2[LEN];
+  for (int k = 0; k < LEN; k++) a[k] = (uint64_t)nt_uniform(0, (double)q), b[k] = (uint64_t)nt_uniform(0, (double)q);
+  a[0] = 0, b[1] = q - 1;
+  uint64_t c1 = (uint64_t)nt_uniform(0, (double)q), c0 = (uint64_t)nt_uniform(0, (double)q);
+  for (int c = 0; c < 3; c++)
+    for (int neg = 0; neg < 2; neg++) {
+      veil__he_poly_ref(a, b, c, neg, c1, c0, q, LEN, o1);
+      veil__he_poly_best()(a, b, c, neg, c1, c0, q, LEN, o2);
+      for (int k = 0; k < LEN; k++) {
+        unsigned __int128 sq = c == 0 ? (unsigned __int128)a[k] * a[k] : c == 1 ? 2 * (unsigned __int128)a[k] * b[k] : (unsigned __int128)b[k] * b[k];
+        uint64_t v = (uint64_t)(sq % q);
+        v = neg && v ? q - v : v;
+        if (c < 2) v = (uint64_t)(((unsigned __int128)v + (unsigned __int128)(c == 0 ? a[k] : b[k]) * c1 + (c == 0 ? c0 : 0)) % q);
+        VT_CHECK_EQ_U64(o1[k], v);
+        VT_CHECK_EQ_U64(o2[k], v);
+      }
+    }
+}
+
 int main(void) {
   veil_threads_set(2);
   VT_RUN(test_mac_kernels);
+  VT_RUN(test_poly_kernels);
   VT_RUN(test_encrypted_lazy);
   VT_RUN(test_encrypted_eager);
   VT_RUN(test_key_mismatch);

@@ -43,6 +43,19 @@ static inline uint64_t veil__he_reduce_i64(int64_t a, uint64_t q, double qinv) {
 
 /** The best kernel for this CPU (the reference one when VEIL_FORCE_REF=1). */
 veil__he_mac_fn veil__he_mac_best(void);
+
+/**
+ * Component @p c (0, 1, 2) of s x^2 + c1 x + c0 for a size-2 ciphertext x = (a, b) in NTT form, on @p len
+ * coefficients of one limb (q < 2^31): c = 0: s a^2 + c1 a + c0; 1: 2 s a b + c1 b; 2: s b^2, s = -1
+ * when @p neg else 1. c1, c0 in [0, q); results in [0, q).
+ */
+typedef void (*veil__he_poly_fn)(const uint64_t *a, const uint64_t *b, int c, bool neg, uint64_t c1, uint64_t c0,
+                                 uint64_t q, size_t len, uint64_t *dst);
+void veil__he_poly_ref(const uint64_t *a, const uint64_t *b, int c, bool neg, uint64_t c1, uint64_t c0, uint64_t q,
+                       size_t len, uint64_t *dst);
+void veil__he_poly_avx512(const uint64_t *a, const uint64_t *b, int c, bool neg, uint64_t c1, uint64_t c0, uint64_t q,
+                          size_t len, uint64_t *dst);
+veil__he_poly_fn veil__he_poly_best(void);
 /** Coefficients per block of the kernel (multiple of 32). */
 #define VEIL_HE_MAC_BLOCK_MAX 1024
 

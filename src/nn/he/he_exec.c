@@ -145,6 +145,7 @@ typedef struct he_run {
   const veil_he_server *sv;
   veil_rlwe_ct **vals; /**< per value: count ciphertexts (NULL when not live) */
   veil__he_mac_fn mac;
+  veil__he_poly_fn poly;
   int top;
 } he_run;
 
@@ -191,24 +192,6 @@ typedef struct fused_poly {
   uint64_t c1[VEIL_CKKS_MAX_Q], c0[VEIL_CKKS_MAX_Q];
 } fused_poly;
 
-static inline uint64_t mulmod31(uint64_t a, uint64_t b, uint64_t q, double qinv) {
-  return veil__he_reduce_i64((int64_t)(a * b), q, qinv);
-}
-
-/* Component c of c2 x^2 + c1 x + c0 on len coefficients of limb i of x (see poly_ct). */
-static void poly_component(const fused_poly *fp, const veil_rlwe_ct *x, int c, int i, size_t off, size_t len, uint64_t q, uint64_t *dst) {
-  const double qinv = 1.0 / (double)q;
-  const uint64_t *a = x->c[0].c + off, *b = x->c[1].c + off, c1 = fp->c1[i], c0 = fp->c0[i];
-  const bool neg = fp->s->c[2] < 0;
-  for (size_t k = 0; k < len; k++) {
-    uint64_t v = c == 0 ? mulmod31(a[k], a[k], q, qinv) : c == 1 ? mulmod31(2 * a[k], b[k], q, qinv) : mulmod31(b[k], b[k], q, qinv);
-    v = neg && v ? q - v : v;
-    if (c < 2) v += mulmod31(c == 0 ? a[k] : b[k], c1, q, qinv) + (c == 0 ? c0 : 0);
-    v = v >= q ? v - q : v;
-    dst[k] = v >= q ? v - q : v;
-  }
-}
-
 /* One (component, limb, block) work item of a LINEAR step. */
 static void linear_item(const he_run *r, const veil_he_step *s, const fused_poly *fp, const veil_rlwe_ct *x, veil_rlwe_ct *y, int c,
                         int i, size_t k0, size_t len, const uint64_t *bias, he_scratch *sc) {
@@ -216,7 +199,7 @@ static void linear_item(const he_run *r, const veil_he_step *s, const fused_poly
   const size_t off = (size_t)i * r->sv->ctx.n + k0;
   const uint64_t q = r->sv->ctx.rq.mods[i].q;
   for (int64_t t = 0; t < nin; t++)
-    if (fp) poly_component(fp, &x[t], c, i, off, len, q, sc->xs + (size_t)t * len);
+    if (fp) r->poly(x[t].c[0].c + off, x[t].c[1].c + off, c, fp->s->c[2] < 0, fp->c1[i], fp->c0[i], q, len, sc->xs + (size_t)t * len);
     else memcpy(sc->xs + (size_t)t * len, x[t].c[c].c + off, len * sizeof(uint64_t));
   for (int64_t j = 0; j < nout; j++) sc->outp[j] = y[j].c[c].c + off;
   r->mac(s->lin.row, s->lin.col, s->wi, nout, sc->xs, len, r->sv->ctx.rq.mods[i].q, s->mac_chunk,
@@ -388,7 +371,7 @@ veil_status veil_he_infer(const veil_he_plan *p, const veil_he_server *sv, const
       return veil_fail(VEIL_ERR_MISMATCH, "he infer: input ciphertext %lld at level %d size %d (expected fresh, level %d)",
                        (long long)i, in->ct[i].level, in->ct[i].size, p->params.nq - 1);
   int nt = veil_threads();
-  he_run r = {.p = p, .sv = sv, .mac = veil__he_mac_best(), .top = p->params.nq - 1};
+  he_run r = {.p = p, .sv = sv, .mac = veil__he_mac_best(), .poly = veil__he_poly_best(), .top = p->params.nq - 1};
   r.vals = veil_calloc((size_t)p->nvalues, sizeof *r.vals);
   he_scratch *scr = veil_calloc((size_t)nt, sizeof *scr);
   veil_status st = !r.vals || !scr ? veil_fail(VEIL_ERR_NOMEM, "he infer") : scratch_init(&r, scr, nt);

@@ -30,12 +30,33 @@ void veil__he_mac_ref(const int64_t *row, const int32_t *col, const int32_t *w, 
   }
 }
 
-veil__he_mac_fn veil__he_mac_best(void) {
+static inline uint64_t mulmod31(uint64_t a, uint64_t b, uint64_t q, double qinv) {
+  return veil__he_reduce_i64((int64_t)(a * b), q, qinv);
+}
+
+void veil__he_poly_ref(const uint64_t *a, const uint64_t *b, int c, bool neg, uint64_t c1, uint64_t c0, uint64_t q,
+                       size_t len, uint64_t *dst) {
+  const double qinv = 1.0 / (double)q;
+  for (size_t k = 0; k < len; k++) {
+    uint64_t v = c == 0 ? mulmod31(a[k], a[k], q, qinv) : c == 1 ? mulmod31(2 * a[k], b[k], q, qinv) : mulmod31(b[k], b[k], q, qinv);
+    v = neg && v ? q - v : v;
+    if (c < 2) v += mulmod31(c == 0 ? a[k] : b[k], c1, q, qinv) + (c == 0 ? c0 : 0);
+    v = v >= q ? v - q : v;
+    dst[k] = v >= q ? v - q : v;
+  }
+}
+
+/* AVX-512 F + DQ on x86-64, unless VEIL_FORCE_REF=1. */
+static bool use_avx512(void) {
   const char *env = getenv("VEIL_FORCE_REF");
-  if (env && env[0] == '1') return veil__he_mac_ref;
+  if (env && env[0] == '1') return false;
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return veil__he_mac_avx512;
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+#else
+  return false;
 #endif
-  return veil__he_mac_ref;
 }
+
+veil__he_mac_fn veil__he_mac_best(void) { return use_avx512() ? veil__he_mac_avx512 : veil__he_mac_ref; }
+veil__he_poly_fn veil__he_poly_best(void) { return use_avx512() ? veil__he_poly_avx512 : veil__he_poly_ref; }

@@ -56,7 +56,35 @@ void veil__he_mac_avx512(const int64_t *row, const int32_t *col, const int32_t *
   for (int64_t j = 0; j < nout; j++)
     for (size_t k = 0; k < len; k += 32) row32(row, col, w, j, x, len, k, qv, qinv, chunk, bias ? bias[j] : 0, out[j]);
 }
+static inline __m512i mulmod_v(__m512i a, __m512i b, __m512i qv, __m512d qinv) {
+  return reduce_v(_mm512_mul_epu32(a, b), qv, qinv);
+}
+
+void veil__he_poly_avx512(const uint64_t *a, const uint64_t *b, int c, bool neg, uint64_t c1, uint64_t c0, uint64_t q,
+                          size_t len, uint64_t *dst) {
+  if (len % 8) {
+    veil__he_poly_ref(a, b, c, neg, c1, c0, q, len, dst);
+    return;
+  }
+  const __m512i qv = _mm512_set1_epi64((int64_t)q), c1v = _mm512_set1_epi64((int64_t)c1), c0v = _mm512_set1_epi64(c == 0 ? (int64_t)c0 : 0);
+  const __m512d qinv = _mm512_set1_pd(1.0 / (double)q);
+  for (size_t k = 0; k < len; k += 8) {
+    __m512i x = _mm512_loadu_si512(a + k), y = _mm512_loadu_si512(b + k), v;
+    v = c == 0 ? mulmod_v(x, x, qv, qinv) : c == 1 ? mulmod_v(_mm512_add_epi64(x, x), y, qv, qinv) : mulmod_v(y, y, qv, qinv);
+    if (neg) v = _mm512_maskz_sub_epi64(_mm512_test_epi64_mask(v, v), qv, v);
+    if (c < 2) {
+      v = addmod_v(v, mulmod_v(c == 0 ? x : y, c1v, qv, qinv), qv);
+      v = addmod_v(v, c0v, qv);
+    }
+    _mm512_storeu_si512(dst + k, v);
+  }
+}
 #else
+void veil__he_poly_avx512(const uint64_t *a, const uint64_t *b, int c, bool neg, uint64_t c1, uint64_t c0, uint64_t q,
+                          size_t len, uint64_t *dst) {
+  veil__he_poly_ref(a, b, c, neg, c1, c0, q, len, dst);
+}
+
 void veil__he_mac_avx512(const int64_t *row, const int32_t *col, const int32_t *w, int64_t nout, const uint64_t *x,
                          size_t len, uint64_t q, int chunk, const uint64_t *bias, uint64_t *const *out) {
   veil__he_mac_ref(row, col, w, nout, x, len, q, chunk, bias, out);
