@@ -19,6 +19,9 @@ double veil_bench_median_ns(const veil_bench_cfg *cfg, void (*fn)(void *ctx), vo
 /** `veil bench ring`: NTT, element-wise product (and basis conversion when available). */
 int veil_bench_ring(veil_cli_args *a, const veil_bench_cfg *cfg);
 
+/** `veil bench cryptonets`: encrypted CryptoNets on one full MNIST batch (bench_cryptonets.c). */
+int veil_bench_cryptonets(veil_cli_args *a, const veil_bench_cfg *cfg);
+
 /** `veil bench ckks`: CKKS evaluator ops, key sizes and precision (bench_ckks.c). */
 int veil_bench_ckks(veil_cli_args *a, const veil_bench_cfg *cfg);
 

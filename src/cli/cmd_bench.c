@@ -26,6 +26,7 @@ typedef struct bench_target {
 
 static const bench_target targets[] = {
     {"ring", "NTT forward/inverse, element-wise product", veil_bench_ring},
+    {"cryptonets", "encrypted CryptoNets, one full MNIST batch (JSON always)", veil_bench_cryptonets},
     {"ckks", "CKKS ops: encode, encrypt, mul_relin, rescale, rotate, hoisting; key sizes, precision",
      veil_bench_ckks},
     {"relu", "encrypted composite-minimax ReLU on a full ciphertext (128-bit parameters)", veil_bench_relu},

@@ -27,7 +27,7 @@ expect 1 "not found" "$veil" eval --plain models/cryptonets.onnx --dataset mnist
 # Usage errors exit 2 with a hint; missing files exit 1 naming the file.
 expect 2 "did you mean '--dataset'" "$veil" eval --plain models/cryptonets.onnx --datset mnist
 expect 2 "Run 'veil eval --help'" "$veil" eval --plain models/cryptonets.onnx --bogus
-expect 2 "not available yet" "$veil" eval --encrypted models/cryptonets.onnx --dataset mnist
+expect 0 "\"disagree\":0" "$veil" eval --encrypted models/cryptonets.onnx --dataset mnist --count 16 --test-insecure-logn 10 --json
 expect 2 "choose a mode" "$veil" eval models/cryptonets.onnx --dataset mnist
 expect 2 "unknown dataset" "$veil" eval --plain models/cryptonets.onnx --dataset imagenet
 expect 2 "count" "$veil" eval --plain models/cryptonets.onnx --dataset mnist --count 0
