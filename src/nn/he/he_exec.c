@@ -147,6 +147,7 @@ typedef struct he_run {
   veil__he_mac_fn mac;
   veil__he_poly_fn poly;
   int top;
+  uint64_t *cunit; /**< complex packing: NTT form of 1 + X^(N/2) per limb (a real bias b is added as b(1 + i)) */
 } he_run;
 
 /* Relinearizes (size 3) and rescales @p nres times. */
@@ -192,6 +193,33 @@ typedef struct fused_poly {
   uint64_t c1[VEIL_CKKS_MAX_Q], c0[VEIL_CKKS_MAX_Q];
 } fused_poly;
 
+/* Complex packing puts two images in one slot (real and imaginary part), so a bias b must be added
+ * as b + b i: in NTT form, b * (1 + X^(N/2)) evaluated slot by slot. */
+static void add_complex_bias(const he_run *r, int i, size_t k0, size_t len, const uint64_t *b, int64_t nout,
+                             uint64_t *const *outp) {
+  const veil_ring *rq = &r->sv->ctx.rq;
+  const uint64_t *u = r->cunit + (size_t)i * rq->n + k0;
+  for (int64_t j = 0; j < nout; j++)
+    if (b[j])
+      rq->k->fma_scalar(outp[j], u, b[j], veil_shoup_prep(b[j], rq->mods[i].q), len, &rq->mods[i]);
+}
+
+static veil_status complex_unit_init(he_run *r) {
+  const veil_ring *rq = &r->sv->ctx.rq;
+  veil_poly u;
+  VEIL_TRY(veil_poly_init(&u, rq, rq->nmods));
+  for (int i = 0; i < rq->nmods; i++) {
+    veil_poly_limb(&u, i)[0] = 1;
+    veil_poly_limb(&u, i)[rq->n / 2] = 1;
+  }
+  veil_status st = veil_poly_ntt(rq, &u);
+  if (st)
+    veil_poly_free(&u);
+  else
+    r->cunit = u.c; /* owned by the run from here on */
+  return st;
+}
+
 /* One (component, limb, block) work item of a LINEAR step. */
 static void linear_item(const he_run *r, const veil_he_step *s, const fused_poly *fp, const veil_rlwe_ct *x, veil_rlwe_ct *y, int c,
                         int i, size_t k0, size_t len, const uint64_t *bias, he_scratch *sc) {
@@ -203,7 +231,9 @@ static void linear_item(const he_run *r, const veil_he_step *s, const fused_poly
     else memcpy(sc->xs + (size_t)t * len, x[t].c[c].c + off, len * sizeof(uint64_t));
   for (int64_t j = 0; j < nout; j++) sc->outp[j] = y[j].c[c].c + off;
   r->mac(s->lin.row, s->lin.col, s->wi, nout, sc->xs, len, r->sv->ctx.rq.mods[i].q, s->mac_chunk,
-         c == 0 ? bias + (size_t)i * nout : NULL, sc->outp);
+         c == 0 && !r->cunit ? bias + (size_t)i * nout : NULL, sc->outp);
+  if (c == 0 && r->cunit)
+    add_complex_bias(r, i, k0, len, bias + (size_t)i * nout, nout, sc->outp);
 }
 
 static veil_status run_linear(const he_run *r, const veil_he_step *s, const veil_he_step *poly, he_scratch *scr) {
@@ -364,6 +394,9 @@ veil_status veil_he_infer(const veil_he_plan *p, const veil_he_server *sv, const
   memset(out, 0, sizeof *out);
   if (in->count != p->values[p->input].count)
     return veil_fail(VEIL_ERR_MISMATCH, "he infer: %lld input ciphertexts, the model takes %lld", (long long)in->count, (long long)p->values[p->input].count);
+  if (in->complex_packing != p->complex_packing)
+    return veil_fail(VEIL_ERR_MISMATCH, "he infer: input is %scomplex-packed, the plan %s", in->complex_packing ? "" : "not ",
+                     p->complex_packing ? "packs two images per slot" : "does not");
   if (memcmp(in->key_id, sv->key_id, sizeof in->key_id))
     return veil_fail(VEIL_ERR_MISMATCH, "he infer: input encrypted under other keys (key id differs from the evaluation keys')");
   for (int64_t i = 0; i < in->count; i++)
@@ -375,6 +408,8 @@ veil_status veil_he_infer(const veil_he_plan *p, const veil_he_server *sv, const
   r.vals = veil_calloc((size_t)p->nvalues, sizeof *r.vals);
   he_scratch *scr = veil_calloc((size_t)nt, sizeof *scr);
   veil_status st = !r.vals || !scr ? veil_fail(VEIL_ERR_NOMEM, "he infer") : scratch_init(&r, scr, nt);
+  if (!st && p->complex_packing)
+    st = complex_unit_init(&r);
   if (!st) {
     r.vals[p->input] = in->ct;
     st = run_steps(&r, scr);
@@ -388,6 +423,6 @@ veil_status veil_he_infer(const veil_he_plan *p, const veil_he_server *sv, const
   for (int v = 0; r.vals && v < p->nvalues; v++)
     if (v != p->input) free_value(&r, v);
   for (int t = 0; scr && t < nt; t++) veil_rlwe_ks_free(&scr[t].ks), veil_free(scr[t].xs), veil_free(scr[t].outp);
-  veil_free(scr), veil_free(r.vals);
+  veil_free(scr), veil_free(r.vals), veil_free(r.cunit);
   return st;
 }
