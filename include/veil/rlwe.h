@@ -51,6 +51,7 @@ typedef struct veil_rlwe_bconv {
   int src0, nsrc;          /**< source primes are indices [src0, src0 + nsrc) of the QP list */
   uint64_t *inv, *inv_sh;  /**< (S / s_i)^-1 mod s_i and its Shoup factor */
   uint64_t *hat;           /**< hat[t * nsrc + i] = (S / s_i) mod m_t, t over all nq + np primes */
+  bool single;             /**< sum of the source primes < 2^64: one Barrett step reduces the sum */
 } veil_rlwe_bconv;
 
 /**

@@ -8,7 +8,8 @@
 #include "veil/ckks.h"
 
 /** Parallel-for over limbs with the evaluator's thread count. */
-#define VEIL__EV_LIMBS(ev) _Pragma("omp parallel for num_threads((ev)->nthreads) schedule(static)")
+#define VEIL__EV_LIMBS(ev) \
+  _Pragma("omp parallel for num_threads((ev)->nthreads) if ((ev)->ctx->rlwe.n >= 4096) schedule(static)")
 
 static inline uint64_t *veil__limb(const veil_poly *p, int i) { return p->c + (size_t)i * p->n; }
 

@@ -179,8 +179,12 @@ static void rescale_poly(veil_ckks_eval *ev, uint64_t *x, int l) {
     const veil_modulus *m = &c->mod[i];
     uint64_t q = m->q, hq = veil_mod_reduce64(half, m), *r = ev->tmp + (size_t)(i + 1) * n;
     uint64_t *xi = x + (size_t)i * n, w = c->ql_inv[(size_t)l * c->nq + i], wsh = c->ql_inv_sh[(size_t)l * c->nq + i];
-    for (size_t k = 0; k < n; k++)
-      r[k] = veil_mod_sub(veil_mod_reduce64(last[k], m), hq, q);
+    if (ql < 2 * q) /* last < q_l < 2 q: one conditional subtraction reduces it */
+      for (size_t k = 0; k < n; k++)
+        r[k] = veil_mod_sub(last[k] >= q ? last[k] - q : last[k], hq, q);
+    else
+      for (size_t k = 0; k < n; k++)
+        r[k] = veil_mod_sub(veil_mod_reduce64(last[k], m), hq, q);
     c->rq.k->ntt_fwd(c->tab[i], r);
     for (size_t k = 0; k < n; k++)
       xi[k] = veil_mod_mul_shoup(xi[k] + q - r[k], w, wsh, q);

@@ -25,6 +25,10 @@ static veil_status bconv_init(const veil_rlwe_ctx *c, veil_rlwe_bconv *b, int sr
     b->inv[i] = veil_mod_inv(hat_mod(c, src0, nsrc, i, m), m);
     b->inv_sh[i] = veil_shoup_prep(b->inv[i], m->q);
   }
+  veil_u128 bound = 0; /* sum of nsrc products s_i * m_t stays below 2^64 m_t iff sum s_i < 2^64 */
+  for (int i = 0; i < nsrc; i++)
+    bound += c->mod[src0 + i].q;
+  b->single = bound < ((veil_u128)1 << 64);
   for (int t = 0; t < total; t++)
     for (int i = 0; i < nsrc; i++)
       b->hat[(size_t)t * nsrc + i] = hat_mod(c, src0, nsrc, i, &c->mod[t]);

@@ -9,7 +9,6 @@
 
 #include "rlwe-impl.h"
 
-#define BLOCK 256 /* coefficients per accumulation block */
 #define FOLD 32   /* sources summed in 128 bits before an intermediate reduction */
 
 /* QP-list index of limb t in the level-l layout (Q limbs 0..l, then the P limbs). */
@@ -17,24 +16,30 @@ static inline int qp_index(const veil_rlwe_ctx *c, int level, int t) {
   return t <= level ? t : c->nq + t - level - 1;
 }
 
-/* out[k] = sum_i y[i][k] * hat[i] mod m: fast basis conversion of nsrc scaled limbs to modulus m. */
+/* out[k] = sum_i y[i][k] * hat[i] mod m: fast basis conversion of nsrc scaled limbs to modulus m.
+ * Coefficient-outer with a register accumulator; sources are folded FOLD at a time when the sum of
+ * the source primes could reach 2^64 (@p single false). */
 static void bconv_limb(uint64_t *out, const uint64_t *y, size_t n, int nsrc, const uint64_t *hat,
-                       const veil_modulus *m) {
-  veil_u128 acc[BLOCK];
-  size_t bl = n < BLOCK ? n : BLOCK;
-  for (size_t k0 = 0; k0 < n; k0 += bl) {
-    memset(acc, 0, bl * sizeof acc[0]);
-    for (int i = 0; i < nsrc; i++) {
-      const uint64_t *yi = y + (size_t)i * n + k0;
-      uint64_t h = hat[i];
-      for (size_t k = 0; k < bl; k++)
-        acc[k] += (veil_u128)yi[k] * h;
-      if ((i + 1) % FOLD == 0 && i + 1 < nsrc)
-        for (size_t k = 0; k < bl; k++)
-          acc[k] = veil__reduce_u128(acc[k], m);
+                       const veil_modulus *m, bool single) {
+  if (single) {
+    for (size_t k = 0; k < n; k++) {
+      veil_u128 acc = 0;
+      const uint64_t *yk = y + k;
+      for (int i = 0; i < nsrc; i++)
+        acc += (veil_u128)yk[(size_t)i * n] * hat[i];
+      out[k] = veil_mod_reduce128(acc, m);
     }
-    for (size_t k = 0; k < bl; k++)
-      out[k0 + k] = veil__reduce_u128(acc[k], m);
+    return;
+  }
+  for (size_t k = 0; k < n; k++) {
+    uint64_t r = 0;
+    for (int i0 = 0; i0 < nsrc; i0 += FOLD) {
+      veil_u128 acc = r;
+      for (int i = i0; i < nsrc && i < i0 + FOLD; i++)
+        acc += (veil_u128)y[(size_t)i * n + k] * hat[i];
+      r = veil__reduce_u128(acc, m);
+    }
+    out[k] = r;
   }
 }
 
@@ -48,7 +53,7 @@ static inline const veil_rlwe_bconv *digit_tab(const veil_rlwe_ctx *c, int level
 static void decompose_prepare(veil_rlwe_ks *ks, const uint64_t *d, int level) {
   const veil_rlwe_ctx *c = ks->ctx;
   size_t n = c->n;
-#pragma omp parallel for num_threads(ks->nthreads) schedule(static)
+#pragma omp parallel for num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N) schedule(static)
   for (int i = 0; i <= level; i++) {
     const veil_rlwe_bconv *b = digit_tab(c, level, i / c->alpha);
     int r = i - b->src0;
@@ -68,44 +73,35 @@ static const uint64_t *modup_limb(veil_rlwe_ks *ks, const uint64_t *d, int level
     return d + (size_t)t * c->n;
   int mi = qp_index(c, level, t);
   bconv_limb(tmp, ks->coef + (size_t)b->src0 * c->n, c->n, b->nsrc, b->hat + (size_t)mi * b->nsrc,
-             &c->mod[mi]);
+             &c->mod[mi], b->single);
   c->rq.k->ntt_fwd(c->tab[mi], tmp);
   return tmp;
 }
 
-/* acc0/acc1 limb t = sum_j src_j(perm) * (b_j, a_j) limb, reduced once. */
+/* acc0/acc1 limb t = sum_j src_j(perm) * (b_j, a_j) limb, accumulated in registers, reduced once. */
 static void inner_limb(veil_rlwe_ks *ks, int level, int t, const uint64_t *const *src, int beta,
                        const veil_rlwe_swk *key, const uint32_t *perm) {
   const veil_rlwe_ctx *c = ks->ctx;
   size_t n = c->n, off = (size_t)qp_index(c, level, t) * n;
   const veil_modulus *m = &c->mod[qp_index(c, level, t)];
   uint64_t *o0 = ks->acc + (size_t)t * n, *o1 = ks->acc + (size_t)(c->nq + c->np + t) * n;
-  veil_u128 a0[BLOCK], a1[BLOCK];
-  size_t bl = n < BLOCK ? n : BLOCK;
-  for (size_t k0 = 0; k0 < n; k0 += bl) {
-    memset(a0, 0, bl * sizeof a0[0]);
-    memset(a1, 0, bl * sizeof a1[0]);
+  const uint64_t *kb[VEIL_RLWE_MAX_PRIMES], *ka[VEIL_RLWE_MAX_PRIMES];
+  for (int j = 0; j < beta; j++) {
+    kb[j] = key->b[j].c + off;
+    ka[j] = key->a[j].c + off;
+  }
+  /* beta products of values < q sum below 2^64 q when beta q < 2^64: one Barrett step */
+  bool single = (veil_u128)(unsigned)beta * m->q < ((veil_u128)1 << 64);
+  for (size_t k = 0; k < n; k++) {
+    size_t sk = perm ? perm[k] : k;
+    veil_u128 a0 = 0, a1 = 0;
     for (int j = 0; j < beta; j++) {
-      const uint64_t *kb = key->b[j].c + off + k0, *ka = key->a[j].c + off + k0, *s = src[j];
-      if (perm) {
-        const uint32_t *p = perm + k0;
-        for (size_t k = 0; k < bl; k++) {
-          uint64_t v = s[p[k]];
-          a0[k] += (veil_u128)v * kb[k];
-          a1[k] += (veil_u128)v * ka[k];
-        }
-      } else {
-        s += k0;
-        for (size_t k = 0; k < bl; k++) {
-          a0[k] += (veil_u128)s[k] * kb[k];
-          a1[k] += (veil_u128)s[k] * ka[k];
-        }
-      }
+      uint64_t v = src[j][sk];
+      a0 += (veil_u128)v * kb[j][k];
+      a1 += (veil_u128)v * ka[j][k];
     }
-    for (size_t k = 0; k < bl; k++) {
-      o0[k0 + k] = veil__reduce_u128(a0[k], m);
-      o1[k0 + k] = veil__reduce_u128(a1[k], m);
-    }
+    o0[k] = single ? veil_mod_reduce128(a0, m) : veil__reduce_u128(a0, m);
+    o1[k] = single ? veil_mod_reduce128(a1, m) : veil__reduce_u128(a1, m);
   }
 }
 
@@ -115,7 +111,7 @@ static void moddown(veil_rlwe_ks *ks, uint64_t *acc, int level, uint64_t *out, b
   const veil_rlwe_bconv *b = &c->moddown;
   size_t n = c->n;
   uint64_t *pl = acc + (size_t)(level + 1) * n;
-#pragma omp parallel num_threads(ks->nthreads)
+#pragma omp parallel num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N)
   {
 #pragma omp for schedule(static)
     for (int i = 0; i < c->np; i++) {
@@ -127,7 +123,7 @@ static void moddown(veil_rlwe_ks *ks, uint64_t *acc, int level, uint64_t *out, b
 #pragma omp for schedule(static)
     for (int t = 0; t <= level; t++) {
       const veil_modulus *m = &c->mod[t];
-      bconv_limb(tmp, pl, n, c->np, b->hat + (size_t)t * c->np, m);
+      bconv_limb(tmp, pl, n, c->np, b->hat + (size_t)t * c->np, m, b->single);
       c->rq.k->ntt_fwd(c->tab[t], tmp);
       uint64_t *a = acc + (size_t)t * n, *o = out + (size_t)t * n;
       uint64_t pinv = c->p_inv_q[t], pinv_sh = c->p_inv_q_sh[t], q = m->q;
@@ -151,7 +147,7 @@ void veil_rlwe_keyswitch(veil_rlwe_ks *ks, const uint64_t *d, int level, const v
   const veil_rlwe_ctx *c = ks->ctx;
   int beta = veil_rlwe_ctx_digits(c, level), limbs = level + 1 + c->np;
   decompose_prepare(ks, d, level);
-#pragma omp parallel num_threads(ks->nthreads)
+#pragma omp parallel num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N)
   {
     uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (c->dnum + 1) * c->n;
     const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
@@ -172,7 +168,7 @@ veil_status veil_rlwe_hoist(veil_rlwe_ks *ks, const uint64_t *d, int level) {
     return veil_fail(VEIL_ERR_NOMEM, "hoisted decomposition (%d x %d limbs)", c->dnum, c->nq + c->np);
   int beta = veil_rlwe_ctx_digits(c, level), limbs = level + 1 + c->np;
   decompose_prepare(ks, d, level);
-#pragma omp parallel for num_threads(ks->nthreads) schedule(static)
+#pragma omp parallel for num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N) schedule(static)
   for (int t = 0; t < limbs; t++)
     for (int j = 0; j < beta; j++) {
       uint64_t *slot = ks->hoist + j * stride + (size_t)t * n;
@@ -191,7 +187,7 @@ void veil_rlwe_keyswitch_hoisted(veil_rlwe_ks *ks, const veil_rlwe_swk *key, uin
   VEIL_ASSERT(level >= 0);
   int beta = veil_rlwe_ctx_digits(c, level), limbs = level + 1 + c->np;
   size_t stride = (size_t)(c->nq + c->np) * c->n;
-#pragma omp parallel for num_threads(ks->nthreads) schedule(static)
+#pragma omp parallel for num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N) schedule(static)
   for (int t = 0; t < limbs; t++) {
     const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
     for (int j = 0; j < beta; j++)

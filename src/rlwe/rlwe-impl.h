@@ -42,7 +42,10 @@ static inline void veil__permute(uint64_t *out, const uint64_t *in, const uint32
     out[i] = in[perm[i]];
 }
 
-/** Parallel-for over limbs with the configured thread count. */
-#define VEIL__OMP_LIMBS _Pragma("omp parallel for num_threads(veil_threads()) schedule(static)")
+/** Rings below this degree run limb loops on one thread (a parallel region costs more than the work). */
+#define VEIL__PAR_MIN_N 4096
+/** Parallel-for over limbs with the configured thread count (needs a context named c in scope). */
+#define VEIL__OMP_LIMBS \
+  _Pragma("omp parallel for num_threads(veil_threads()) if (c->n >= VEIL__PAR_MIN_N) schedule(static)")
 
 #endif

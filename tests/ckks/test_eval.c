@@ -284,6 +284,30 @@ static void test_every_rotation(void) {
   vt_fix_free(&f);
 }
 
+/* logN 12 takes the OpenMP limb-parallel paths (N >= 4096): mul, rescale and rotation there. */
+static void test_parallel_paths(void) {
+  int one = 1;
+  vt_fix f;
+  VT_OK(vt_fix_init(&f, 12, 3, 2, 2, &one, 1));
+  static double complex a[2048], b[2048], r[2048];
+  vt_rand_vals(a, f.slots);
+  vt_rand_vals(b, f.slots);
+  veil_ckks_ct ca = {0}, cb = {0}, o = {0};
+  VT_OK(vt_enc(&f, a, &ca));
+  VT_OK(vt_enc(&f, b, &cb));
+  VT_OK(veil_ckks_mul(&f.ev, &o, &ca, &cb));
+  VT_OK(veil_ckks_rescale(&f.ev, &o));
+  VT_OK(veil_ckks_rotate(&f.ev, &o, &o, 1));
+  for (size_t i = 0; i < f.slots; i++)
+    r[i] = a[(i + 1) % f.slots] * b[(i + 1) % f.slots];
+  double e = vt_err(&f, &o, r);
+  VT_CHECK_MSG(e < TOL_MUL, "logN 12 mul+rescale+rotate error %g", e);
+  veil_rlwe_ct_free(&ca);
+  veil_rlwe_ct_free(&cb);
+  veil_rlwe_ct_free(&o);
+  vt_fix_free(&f);
+}
+
 int main(void) {
   VT_RUN(test_add_sub_neg_const);
   VT_RUN(test_mul_rescale_dnum);
@@ -292,5 +316,6 @@ int main(void) {
   VT_RUN(test_mismatch_and_align);
   VT_RUN(test_rotations_conj_hoisted);
   VT_RUN(test_every_rotation);
+  VT_RUN(test_parallel_paths);
   VT_DONE();
 }
