@@ -22,7 +22,8 @@
  *     on x = t / K in [-1, 1] followed by r double-angle steps cos(2a) = 2 cos^2(a) - 1;
  *  6. SlotToCoeff: the special FFT (stages in the opposite order) times q_0 / (2 pi D_0), after
  *     recombining t_re + i t_im.
- * The output has the context's default scale exactly and sits at level out_level = nq - 1 -
+ * The output has the context's default scale exactly (the last SlotToCoeff factor moves the scale
+ * from EvalMod's large one to it) and sits at level out_level = nq - 1 -
  * cts_levels - (EvalMod depth) - stc_levels.
  *
  * @code
@@ -78,7 +79,8 @@ typedef struct veil_boot {
   int mod_level;      /**< EvalMod input level */
   int out_level;      /**< output level (levels left to the user) */
   double mod_scale;   /**< scale at the EvalMod input */
-  double sin_scale;   /**< scale after EvalMod (the context's default scale) */
+  double sin_scale;   /**< scale after EvalMod (q_mod_level: SlotToCoeff amplifies its noise) */
+  double out_scale;   /**< output scale: the context's default scale */
   double da_scale[9]; /**< scale after the polynomial and after each double-angle step */
   int ncts, nstc;
   veil_boot_factor cts[VEIL_BOOT_MAX_FACTORS], stc[VEIL_BOOT_MAX_FACTORS];
@@ -89,8 +91,8 @@ typedef struct veil_boot {
 /**
  * Defaults for @p log_slots: 3 CtS and 3 StC levels (fewer when log_slots < 3), K = 16 (suits
  * sparse secrets h <= 32, sigma(I) = sqrt(h / 12) <= 1.7; dense secrets need K = 512, see
- * veil_boot_lit_dense()), r = 2, degree 55 (the
- * cosine interpolation error is about 2^-45), log_msg_ratio 8.
+ * veil_boot_params_128()), r = 2, degree 55 (the
+ * cosine interpolation error is about 2^-45), log_msg_ratio max(8, 13 - (log_slots + 1) / 2).
  */
 void veil_boot_lit_default(veil_boot_lit *lit, int log_slots);
 
@@ -103,6 +105,16 @@ void veil_boot_lit_default(veil_boot_lit *lit, int log_slots);
  */
 VEIL_WUR veil_status veil_boot_init(veil_boot *bt, const veil_ckks_ctx *ctx, const veil_boot_lit *lit);
 void veil_boot_free(veil_boot *bt);
+
+/**
+ * The 128-bit parameter set for bootstrapping N/2 = 2^(logn - 1) slots (docs/bootstrapping.md):
+ * dense uniform ternary secret, chain q_0 (60 bits), 9 user levels and 3 SlotToCoeff levels of 40
+ * bits (scale 2^40), 13 EvalMod and 3 CoeffToSlot levels of 56 bits, 5 special primes of 60 bits,
+ * dnum 6: log2(QP) ~ 1736 <= 1747, the 128-bit bound at N = 2^16 (DESIGN.md section 5). EvalMod:
+ * K = 512, r = 7, cosine degree 55. For logn 12..15 the same chain is returned with
+ * insecure_test_only set (smoke runs only). Errors: VEIL_ERR_INVALID_ARG (logn outside 12..16).
+ */
+VEIL_WUR veil_status veil_boot_params_128(int logn, veil_ckks_params_lit *ck, veil_boot_lit *bl);
 
 /** Levels the bootstrapping consumes (cts + EvalMod + stc); the chain needs at least this plus 1. */
 int veil_boot_depth(const veil_boot_lit *lit);
@@ -121,7 +133,7 @@ VEIL_WUR veil_status veil_boot_keys_gen(const veil_boot *bt, const veil_rlwe_sk 
  * Bootstraps @p in (any level; it is first dropped to level 0) holding bt->slots slots whose values
  * satisfy |value| * D * 2^log_msg_ratio << q_0 (for the default ratio and |value| <= 1 the
  * sine's cubic error is below 2^-25 relative). @p out (not aliasing @p in) gets the same slots at
- * level bt->out_level and scale bt->sin_scale. The evaluator needs the relinearization key and the
+ * level bt->out_level and scale bt->out_scale. The evaluator needs the relinearization key and the
  * keys of veil_boot_keys_gen(). Errors: VEIL_ERR_INVALID_ARG (size, scale), VEIL_ERR_NOT_FOUND (a
  * key), VEIL_ERR_NOMEM.
  */
@@ -131,7 +143,7 @@ VEIL_WUR veil_status veil_boot_run(const veil_boot *bt, veil_ckks_eval *ev, cons
 /**
  * Bootstraps two ciphertexts with real slots at once (full or sparse slots): packs a + i b,
  * bootstraps, and splits with one conjugation. @p a and @p b must have equal level and scale; the
- * outputs are at level out_level and scale sin_scale.
+ * outputs are at level out_level and scale out_scale.
  */
 VEIL_WUR veil_status veil_boot_run_real2(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *a,
                                          const veil_ckks_ct *b, veil_ckks_ct *out_a, veil_ckks_ct *out_b);
@@ -157,7 +169,8 @@ VEIL_WUR veil_status veil_boot_eval_mod(const veil_boot *bt, veil_ckks_eval *ev,
 /**
  * SlotToCoeff: the inverse of CoeffToSlot's layout: @p re (and @p im) hold real values in
  * bit-reversed coefficient order; @p out gets their special FFT times 2^log_msg_ratio / (2 pi)
- * (full slots: of re + i im). Consumes stc_levels levels; out keeps re's scale.
+ * (full slots: of re + i im). Consumes stc_levels levels; out's scale is re's times out_scale /
+ * sin_scale.
  */
 VEIL_WUR veil_status veil_boot_slot_to_coeff(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *re,
                                              const veil_ckks_ct *im, veil_ckks_ct *out);

@@ -15,6 +15,10 @@ void veil_boot_lit_default(veil_boot_lit *lit, int log_slots) {
   int lv = log_slots < 3 ? (log_slots < 1 ? 1 : log_slots) : 3;
   *lit = (veil_boot_lit){.log_slots = log_slots, .cts_levels = lv, .stc_levels = lv, .k = 16,
                          .double_angle = 2, .cos_degree = 55, .log_msg_ratio = 8};
+  /* a coefficient of n uniform slots is about 2^-(log_slots + 1) / 2: keep m / q_0 near 2^-13 so that
+   * the sine's cubic error (2 pi m / q_0)^2 / 6 stays near 2^-23 relative */
+  int r = 13 - (log_slots + 1) / 2;
+  lit->log_msg_ratio = r > 8 ? r : 8;
 }
 
 int veil_boot_depth(const veil_boot_lit *lit) {
@@ -64,7 +68,8 @@ veil_status veil_boot_init(veil_boot *bt, const veil_ckks_ctx *ctx, const veil_b
   bt->top = ctx->rlwe.nq - 1;
   bt->mod_level = bt->top - lit->cts_levels;
   bt->mod_scale = (double)ctx->rlwe.mod[bt->mod_level].q;
-  bt->sin_scale = ctx->scale;
+  bt->sin_scale = bt->mod_scale; /* EvalMod ends at a large scale: StC amplifies its noise */
+  bt->out_scale = ctx->scale;
   bt->ncts = lit->cts_levels;
   bt->nstc = lit->stc_levels;
   veil_status st = veil__boot_mod_init(bt);
@@ -134,8 +139,11 @@ static veil_status stc_factor(veil_boot *bt, int k) {
     m = mc;
   }
   int stc_top = bt->out_level + bt->nstc;
+  /* each factor moves the scale by the same ratio, from sin_scale down to out_scale (diagonals keep
+   * about log2(q_l) - log2(sin_scale / out_scale) / nstc bits) */
+  double ratio = pow(bt->out_scale / bt->sin_scale, 1.0 / bt->nstc);
   if (st == VEIL_OK)
-    st = veil__factor_init(&bt->stc[k], ctx, &m, stc_top - k, 1.0);
+    st = veil__factor_init(&bt->stc[k], ctx, &m, stc_top - k, ratio);
   veil__smat_free(&m);
   veil__smat_free(&cm);
   return st;

@@ -133,7 +133,7 @@ static veil_status scale_up(const veil_boot *bt, veil_ckks_eval *ev, const veil_
   return VEIL_OK;
 }
 
-/* EvalMod on re (and im), then SlotToCoeff. s_out makes the final scale exactly sin_scale. */
+/* EvalMod on re (and im) ending at scale s_out, then SlotToCoeff. */
 static veil_status mod_and_stc(const veil_boot *bt, veil_ckks_eval *ev, veil_ckks_ct *re, veil_ckks_ct *im,
                                double s_out, veil_ckks_ct *out) {
   veil_ckks_ct t = {0};
@@ -158,8 +158,11 @@ static veil_status run_to(const veil_boot *bt, veil_ckks_eval *ev, const veil_ck
   veil_ckks_ct a = {0}, b = {0}, re = {0}, im = {0};
   veil_status st = scale_up(bt, ev, in, &a);
   double q0 = (double)bt->ctx->rlwe.mod[0].q;
-  /* value after StC = rho * message with rho = 2^ratio D_0 / q_0: end EvalMod at sin_scale / rho */
-  double rho = ldexp(a.scale, bt->lit.log_msg_ratio) / q0;
+  /* value after StC = rho * message with rho = 2^ratio D_0 / q_0; StC multiplies the scale by R:
+   * EvalMod ends at final_scale / (R rho) so that the output label is final_scale exactly */
+  double rho = ldexp(a.scale, bt->lit.log_msg_ratio) / q0, R = 1;
+  for (int k = 0; k < bt->nstc; k++)
+    R *= bt->stc[k].ratio;
   if (st == VEIL_OK)
     st = veil_boot_mod_raise(bt, ev, &a, &b);
   if (st == VEIL_OK && (size_t)bt->slots < bt->ctx->rlwe.n / 2)
@@ -167,7 +170,7 @@ static veil_status run_to(const veil_boot *bt, veil_ckks_eval *ev, const veil_ck
   if (st == VEIL_OK)
     st = veil_boot_coeff_to_slot(bt, ev, &b, &re, &im);
   if (st == VEIL_OK)
-    st = mod_and_stc(bt, ev, &re, &im, final_scale / rho, out);
+    st = mod_and_stc(bt, ev, &re, &im, final_scale / (R * rho), out);
   if (st == VEIL_OK)
     out->scale = final_scale;
   veil_rlwe_ct_free(&a);
@@ -178,7 +181,7 @@ static veil_status run_to(const veil_boot *bt, veil_ckks_eval *ev, const veil_ck
 }
 
 veil_status veil_boot_run(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in, veil_ckks_ct *out) {
-  return run_to(bt, ev, in, bt->sin_scale, out);
+  return run_to(bt, ev, in, bt->out_scale, out);
 }
 
 veil_status veil_boot_run_real2(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *a, const veil_ckks_ct *b,
@@ -188,7 +191,7 @@ veil_status veil_boot_run_real2(const veil_boot *bt, veil_ckks_eval *ev, const v
   if (st == VEIL_OK)
     st = veil_ckks_add(ev, &p, &p, a);
   if (st == VEIL_OK)
-    st = run_to(bt, ev, &p, bt->sin_scale / 2, &o);
+    st = run_to(bt, ev, &p, bt->out_scale / 2, &o);
   if (st == VEIL_OK)
     st = veil_ckks_conjugate(ev, &cj, &o);
   if (st == VEIL_OK) /* a = (o + conj o) / 2, b = -i (o - conj o) / 2: halve the scale label */
