@@ -28,4 +28,7 @@ int veil_bench_ckks(veil_cli_args *a, const veil_bench_cfg *cfg);
 /** `veil bench relu`: encrypted composite-minimax ReLU on one full ciphertext (bench_relu.c). */
 int veil_bench_relu(veil_cli_args *a, const veil_bench_cfg *cfg);
 
+/** `veil bench bootstrap`: CKKS bootstrapping at the 128-bit parameter set (bench_bootstrap.c). */
+int veil_bench_bootstrap(veil_cli_args *a, const veil_bench_cfg *cfg);
+
 #endif

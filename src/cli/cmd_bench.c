@@ -30,6 +30,7 @@ static const bench_target targets[] = {
     {"ckks", "CKKS ops: encode, encrypt, mul_relin, rescale, rotate, hoisting; key sizes, precision",
      veil_bench_ckks},
     {"relu", "encrypted composite-minimax ReLU on a full ciphertext (128-bit parameters)", veil_bench_relu},
+    {"bootstrap", "CKKS bootstrapping of N/2 slots (128-bit parameters at logN 16)", veil_bench_bootstrap},
 };
 #define NTARGETS (sizeof targets / sizeof *targets)
 
@@ -81,11 +82,14 @@ static int run(veil_cli_args *a) {
 }
 
 VEIL_CLI_COMMAND(bench, "bench", "run benchmarks (JSON lines with --json)",
-                 "veil bench <target> [options]   (targets: ring, ckks, relu)",
+                 "veil bench <target> [options]   (targets: ring, ckks, relu, bootstrap)",
                  "Targets:\n  ring   NTT forward/inverse and element-wise product per limb; prints\n"
                  "         op, logn, qbits, limbs, threads, ns (median), kernel.\n"
                  "  ckks   CKKS evaluator at logN 14 / 8 limbs and logN 16 / 24 limbs (or --logn/--limbs/\n"
                  "         --dnum); prints op, logn, limbs, dnum, threads, us (median), key_mb, bits.\n"
                  "  relu   composite ReLU (--degrees, --interval; logN 16 by default) on uniform inputs;\n"
-                 "         prints degrees, depth, interval, eps, max_err (all slots vs exact), ms (median).",
+                 "         prints degrees, depth, interval, eps, max_err (all slots vs exact), ms (median).\n"
+                 "  bootstrap  full-slot bootstrapping (logN 16 by default, --logn 12..15 insecure smoke runs);\n"
+                 "         prints logn, slots, log_qp, security_bits, ms, levels_left, scale_bits,\n"
+                 "         precision_bits (mean -log2 error, uniform [-1,1] inputs), key_mb, peak_rss_mb.",
                  opts, run)
