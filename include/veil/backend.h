@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "veil/modarith.h"
+#include "veil/util.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,8 +68,23 @@ typedef struct veil_kernels {
 const veil_kernels *veil_kernels_best(void);
 /** The reference kernels (clear scalar code; the ground truth in tests). */
 const veil_kernels *veil_kernels_ref(void);
-/** All tables available on this CPU (ref first), for tests; returns the count. */
+/**
+ * All tables available on this CPU, for tests and benchmarks: "ref" first, then "scalar", then
+ * "avx512dq" (AVX-512 F+DQ, 64-bit lanes for every prime) and "avx512" (adds IFMA for primes
+ * q < 2^50) when the CPU has them. Writes at most @p max pointers; returns the count written.
+ */
 int veil_kernels_all(const veil_kernels **out, int max);
+/** The table named @p name ("ref", "scalar", "avx512dq", "avx512") if this CPU runs it, else NULL. */
+const veil_kernels *veil_kernels_find(const char *name);
+
+/**
+ * Builds the extra tables the optimized kernels use (t->accel, freed through t->accel_free): merged
+ * twiddle tables (w and its Shoup factor side by side), and 52-bit Shoup factors for the IFMA path
+ * when q < 2^50 and the CPU has AVX-512 IFMA. Called by veil_ntt_tables_init once t->mod, t->n,
+ * t->fwd*, t->inv*, t->n_inv* are filled. Kernels given tables without t->accel use the reference.
+ * Errors: VEIL_ERR_NOMEM.
+ */
+VEIL_WUR veil_status veil_backend_ntt_prepare(veil_ntt_tables *t);
 
 #ifdef __cplusplus
 }

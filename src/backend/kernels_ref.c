@@ -38,17 +38,17 @@ void veil__ntt_inv_ref(const veil_ntt_tables *t, uint64_t *a) {
     a[j] = veil_mod_mul(a[j], n_inv, m);
 }
 
-static void add_ref(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const veil_modulus *m) {
+void veil__add_ref(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const veil_modulus *m) {
   for (size_t i = 0; i < n; i++)
     r[i] = veil_mod_add(a[i], b[i], m->q);
 }
 
-static void sub_ref(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const veil_modulus *m) {
+void veil__sub_ref(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const veil_modulus *m) {
   for (size_t i = 0; i < n; i++)
     r[i] = veil_mod_sub(a[i], b[i], m->q);
 }
 
-static void neg_ref(uint64_t *r, const uint64_t *a, size_t n, const veil_modulus *m) {
+void veil__neg_ref(uint64_t *r, const uint64_t *a, size_t n, const veil_modulus *m) {
   for (size_t i = 0; i < n; i++)
     r[i] = veil_mod_neg(a[i], m->q);
 }
@@ -81,9 +81,9 @@ const veil_kernels veil__kernels_ref = {
     .name = "ref",
     .ntt_fwd = veil__ntt_fwd_ref,
     .ntt_inv = veil__ntt_inv_ref,
-    .add = add_ref,
-    .sub = sub_ref,
-    .neg = neg_ref,
+    .add = veil__add_ref,
+    .sub = veil__sub_ref,
+    .neg = veil__neg_ref,
     .mul = mul_ref,
     .fma = fma_ref,
     .mul_scalar = mul_scalar_ref,

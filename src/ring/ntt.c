@@ -44,7 +44,10 @@ veil_status veil_ntt_tables_init(veil_ntt_tables *t, uint64_t q, int logn) {
   }
   t->n_inv = veil_mod_inv(t->n % q, m);
   t->n_inv_sh = veil_shoup_prep(t->n_inv, q);
-  return VEIL_OK;
+  st = veil_backend_ntt_prepare(t);
+  if (st != VEIL_OK)
+    veil_ntt_tables_free(t);
+  return st;
 }
 
 void veil_ntt_tables_free(veil_ntt_tables *t) {

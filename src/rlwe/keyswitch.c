@@ -1,0 +1,225 @@
+/*
+ * Hybrid key switching (Han-Ki): decompose d into digits of alpha primes, ModUp each digit to
+ * Q_l ∪ P by fast basis conversion, take the inner product with the key's (b_j, a_j) with lazy
+ * 128-bit accumulation, then ModDown by P. The work is organised per output limb t so each key word
+ * is read once and the ModUp limbs stay in per-thread scratch.
+ */
+#include <omp.h>
+#include <string.h>
+
+#include "rlwe-impl.h"
+
+#define BLOCK 256 /* coefficients per accumulation block */
+#define FOLD 32   /* sources summed in 128 bits before an intermediate reduction */
+
+/* QP-list index of limb t in the level-l layout (Q limbs 0..l, then the P limbs). */
+static inline int qp_index(const veil_rlwe_ctx *c, int level, int t) {
+  return t <= level ? t : c->nq + t - level - 1;
+}
+
+/* out[k] = sum_i y[i][k] * hat[i] mod m: fast basis conversion of nsrc scaled limbs to modulus m. */
+static void bconv_limb(uint64_t *out, const uint64_t *y, size_t n, int nsrc, const uint64_t *hat,
+                       const veil_modulus *m) {
+  veil_u128 acc[BLOCK];
+  size_t bl = n < BLOCK ? n : BLOCK;
+  for (size_t k0 = 0; k0 < n; k0 += bl) {
+    memset(acc, 0, bl * sizeof acc[0]);
+    for (int i = 0; i < nsrc; i++) {
+      const uint64_t *yi = y + (size_t)i * n + k0;
+      uint64_t h = hat[i];
+      for (size_t k = 0; k < bl; k++)
+        acc[k] += (veil_u128)yi[k] * h;
+      if ((i + 1) % FOLD == 0 && i + 1 < nsrc)
+        for (size_t k = 0; k < bl; k++)
+          acc[k] = veil__reduce_u128(acc[k], m);
+    }
+    for (size_t k = 0; k < bl; k++)
+      out[k0 + k] = veil__reduce_u128(acc[k], m);
+  }
+}
+
+/* The level-l digit layout: digit j covers [j alpha, min((j+1) alpha, l+1)). */
+static inline const veil_rlwe_bconv *digit_tab(const veil_rlwe_ctx *c, int level, int j) {
+  int lo = j * c->alpha, hi = lo + c->alpha < level + 1 ? lo + c->alpha : level + 1;
+  return &c->modup[j * c->alpha + (hi - lo) - 1];
+}
+
+/* coef = INTT(d) * (D_j / q_i)^-1 per limb: the scaled inputs of every digit's ModUp. */
+static void decompose_prepare(veil_rlwe_ks *ks, const uint64_t *d, int level) {
+  const veil_rlwe_ctx *c = ks->ctx;
+  size_t n = c->n;
+#pragma omp parallel for num_threads(ks->nthreads) schedule(static)
+  for (int i = 0; i <= level; i++) {
+    const veil_rlwe_bconv *b = digit_tab(c, level, i / c->alpha);
+    int r = i - b->src0;
+    uint64_t *x = ks->coef + (size_t)i * n;
+    memcpy(x, d + (size_t)i * n, n * sizeof(uint64_t));
+    c->rq.k->ntt_inv(c->tab[i], x);
+    c->rq.k->mul_scalar(x, x, b->inv[r], b->inv_sh[r], n, &c->mod[i]);
+  }
+}
+
+/* src = digit j of d mod the prime of limb t, in NTT form (tmp is scratch for converted limbs). */
+static const uint64_t *modup_limb(veil_rlwe_ks *ks, const uint64_t *d, int level, int j, int t,
+                                  uint64_t *tmp) {
+  const veil_rlwe_ctx *c = ks->ctx;
+  const veil_rlwe_bconv *b = digit_tab(c, level, j);
+  if (t <= level && t >= b->src0 && t < b->src0 + b->nsrc)
+    return d + (size_t)t * c->n;
+  int mi = qp_index(c, level, t);
+  bconv_limb(tmp, ks->coef + (size_t)b->src0 * c->n, c->n, b->nsrc, b->hat + (size_t)mi * b->nsrc,
+             &c->mod[mi]);
+  c->rq.k->ntt_fwd(c->tab[mi], tmp);
+  return tmp;
+}
+
+/* acc0/acc1 limb t = sum_j src_j(perm) * (b_j, a_j) limb, reduced once. */
+static void inner_limb(veil_rlwe_ks *ks, int level, int t, const uint64_t *const *src, int beta,
+                       const veil_rlwe_swk *key, const uint32_t *perm) {
+  const veil_rlwe_ctx *c = ks->ctx;
+  size_t n = c->n, off = (size_t)qp_index(c, level, t) * n;
+  const veil_modulus *m = &c->mod[qp_index(c, level, t)];
+  uint64_t *o0 = ks->acc + (size_t)t * n, *o1 = ks->acc + (size_t)(c->nq + c->np + t) * n;
+  veil_u128 a0[BLOCK], a1[BLOCK];
+  size_t bl = n < BLOCK ? n : BLOCK;
+  for (size_t k0 = 0; k0 < n; k0 += bl) {
+    memset(a0, 0, bl * sizeof a0[0]);
+    memset(a1, 0, bl * sizeof a1[0]);
+    for (int j = 0; j < beta; j++) {
+      const uint64_t *kb = key->b[j].c + off + k0, *ka = key->a[j].c + off + k0, *s = src[j];
+      if (perm) {
+        const uint32_t *p = perm + k0;
+        for (size_t k = 0; k < bl; k++) {
+          uint64_t v = s[p[k]];
+          a0[k] += (veil_u128)v * kb[k];
+          a1[k] += (veil_u128)v * ka[k];
+        }
+      } else {
+        s += k0;
+        for (size_t k = 0; k < bl; k++) {
+          a0[k] += (veil_u128)s[k] * kb[k];
+          a1[k] += (veil_u128)s[k] * ka[k];
+        }
+      }
+    }
+    for (size_t k = 0; k < bl; k++) {
+      o0[k0 + k] = veil__reduce_u128(a0[k], m);
+      o1[k0 + k] = veil__reduce_u128(a1[k], m);
+    }
+  }
+}
+
+/* ModDown of one accumulated polynomial (QP_l layout at acc) into out over Q_l. */
+static void moddown(veil_rlwe_ks *ks, uint64_t *acc, int level, uint64_t *out, bool add) {
+  const veil_rlwe_ctx *c = ks->ctx;
+  const veil_rlwe_bconv *b = &c->moddown;
+  size_t n = c->n;
+  uint64_t *pl = acc + (size_t)(level + 1) * n;
+#pragma omp parallel num_threads(ks->nthreads)
+  {
+#pragma omp for schedule(static)
+    for (int i = 0; i < c->np; i++) {
+      uint64_t *x = pl + (size_t)i * n;
+      c->rq.k->ntt_inv(c->tab[c->nq + i], x);
+      c->rq.k->mul_scalar(x, x, b->inv[i], b->inv_sh[i], n, &c->mod[c->nq + i]);
+    }
+    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (c->dnum + 1) * n;
+#pragma omp for schedule(static)
+    for (int t = 0; t <= level; t++) {
+      const veil_modulus *m = &c->mod[t];
+      bconv_limb(tmp, pl, n, c->np, b->hat + (size_t)t * c->np, m);
+      c->rq.k->ntt_fwd(c->tab[t], tmp);
+      uint64_t *a = acc + (size_t)t * n, *o = out + (size_t)t * n;
+      uint64_t pinv = c->p_inv_q[t], pinv_sh = c->p_inv_q_sh[t], q = m->q;
+      for (size_t k = 0; k < n; k++) {
+        uint64_t v = veil_mod_mul_shoup(a[k] + q - tmp[k], pinv, pinv_sh, q);
+        o[k] = add ? veil_mod_add(o[k], v, q) : v;
+      }
+    }
+  }
+}
+
+static void moddown_pair(veil_rlwe_ks *ks, int level, uint64_t *out0, uint64_t *out1,
+                         veil_rlwe_ks_mode mode) {
+  const veil_rlwe_ctx *c = ks->ctx;
+  moddown(ks, ks->acc, level, out0, mode & 1);
+  moddown(ks, ks->acc + (size_t)(c->nq + c->np) * c->n, level, out1, (mode >> 1) & 1);
+}
+
+void veil_rlwe_keyswitch(veil_rlwe_ks *ks, const uint64_t *d, int level, const veil_rlwe_swk *key,
+                         bool apply_perm, uint64_t *out0, uint64_t *out1, veil_rlwe_ks_mode mode) {
+  const veil_rlwe_ctx *c = ks->ctx;
+  int beta = veil_rlwe_ctx_digits(c, level), limbs = level + 1 + c->np;
+  decompose_prepare(ks, d, level);
+#pragma omp parallel num_threads(ks->nthreads)
+  {
+    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (c->dnum + 1) * c->n;
+    const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
+#pragma omp for schedule(static)
+    for (int t = 0; t < limbs; t++) {
+      for (int j = 0; j < beta; j++)
+        src[j] = modup_limb(ks, d, level, j, t, tmp + (size_t)j * c->n);
+      inner_limb(ks, level, t, src, beta, key, apply_perm ? key->perm : NULL);
+    }
+  }
+  moddown_pair(ks, level, out0, out1, mode);
+}
+
+veil_status veil_rlwe_hoist(veil_rlwe_ks *ks, const uint64_t *d, int level) {
+  const veil_rlwe_ctx *c = ks->ctx;
+  size_t n = c->n, stride = (size_t)(c->nq + c->np) * n;
+  if (!ks->hoist && !(ks->hoist = veil_malloc((size_t)c->dnum * stride * sizeof(uint64_t))))
+    return veil_fail(VEIL_ERR_NOMEM, "hoisted decomposition (%d x %d limbs)", c->dnum, c->nq + c->np);
+  int beta = veil_rlwe_ctx_digits(c, level), limbs = level + 1 + c->np;
+  decompose_prepare(ks, d, level);
+#pragma omp parallel for num_threads(ks->nthreads) schedule(static)
+  for (int t = 0; t < limbs; t++)
+    for (int j = 0; j < beta; j++) {
+      uint64_t *slot = ks->hoist + j * stride + (size_t)t * n;
+      const uint64_t *s = modup_limb(ks, d, level, j, t, slot);
+      if (s != slot)
+        memcpy(slot, s, n * sizeof(uint64_t));
+    }
+  ks->hoist_level = level;
+  return VEIL_OK;
+}
+
+void veil_rlwe_keyswitch_hoisted(veil_rlwe_ks *ks, const veil_rlwe_swk *key, uint64_t *out0,
+                                 uint64_t *out1, veil_rlwe_ks_mode mode) {
+  const veil_rlwe_ctx *c = ks->ctx;
+  int level = ks->hoist_level;
+  VEIL_ASSERT(level >= 0);
+  int beta = veil_rlwe_ctx_digits(c, level), limbs = level + 1 + c->np;
+  size_t stride = (size_t)(c->nq + c->np) * c->n;
+#pragma omp parallel for num_threads(ks->nthreads) schedule(static)
+  for (int t = 0; t < limbs; t++) {
+    const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
+    for (int j = 0; j < beta; j++)
+      src[j] = ks->hoist + j * stride + (size_t)t * c->n;
+    inner_limb(ks, level, t, src, beta, key, key->perm);
+  }
+  moddown_pair(ks, level, out0, out1, mode);
+}
+
+veil_status veil_rlwe_ks_init(veil_rlwe_ks *ks, const veil_rlwe_ctx *c) {
+  *ks = (veil_rlwe_ks){.ctx = c, .nthreads = veil_threads(), .hoist_level = -1};
+  size_t n = c->n, qp = (size_t)(c->nq + c->np);
+  ks->coef = veil_malloc((size_t)c->nq * n * sizeof(uint64_t));
+  ks->acc = veil_malloc(2 * qp * n * sizeof(uint64_t));
+  ks->tmp = veil_malloc((size_t)ks->nthreads * (size_t)(c->dnum + 1) * n * sizeof(uint64_t));
+  if (!ks->coef || !ks->acc || !ks->tmp) {
+    veil_rlwe_ks_free(ks);
+    return veil_fail(VEIL_ERR_NOMEM, "key-switching scratch");
+  }
+  return VEIL_OK;
+}
+
+void veil_rlwe_ks_free(veil_rlwe_ks *ks) {
+  if (!ks)
+    return;
+  veil_free(ks->coef);
+  veil_free(ks->acc);
+  veil_free(ks->tmp);
+  veil_free(ks->hoist);
+  *ks = (veil_rlwe_ks){0};
+}
