@@ -108,7 +108,14 @@ int veil__cli_prep(const veil_cli_args *a, const char *model, veil_prep *p, char
 
 int veil__cli_load_model(const veil_cli_args *a, const char *path, veil_graph *g) {
   veil_status st = veil_onnx_load(path, g);
-  return st ? veil_cli_fail(a, st) : 0;
+  if (st)
+    return veil_cli_fail(a, st);
+  if (!g->name[0]) { /* unnamed ONNX graph: name it after the file */
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(g->name, sizeof g->name, "%.*s", (int)strcspn(base, "."), base);
+  }
+  return 0;
 }
 
 int veil__cli_argmax(const float *v, int64_t n) {

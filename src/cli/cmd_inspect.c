@@ -6,9 +6,10 @@
 static const veil_cli_opt opts[] = {
     {"model", "FILE", "ONNX model (or give it as the first argument)"},
     {"json", NULL, "print one JSON object instead of the table"},
+    {"no-optimize", NULL, "show the graph as imported (default: after veil_graph_optimize)"},
     {0}};
 
-static int report(const veil_cli_args *a, const char *path, const veil_graph *g) {
+static int report(const veil_cli_args *a, const char *path, int nchanged, const veil_graph *g) {
   veil_graph_info info;
   veil_status st = veil_graph_analyze(g, &info);
   if (st)
@@ -16,7 +17,7 @@ static int report(const veil_cli_args *a, const char *path, const veil_graph *g)
   if (veil_cli_has(a, "json")) {
     st = veil_graph_print_json(g, &info, stdout);
   } else {
-    printf("model: %s\n", path);
+    printf("model: %s (%d rewrites by veil_graph_optimize)\n", path, nchanged);
     st = veil_graph_print(g, &info, stdout);
   }
   veil_graph_info_free(&info);
@@ -33,7 +34,12 @@ static int run(veil_cli_args *a) {
   int rc = veil__cli_load_model(a, path, &g);
   if (rc)
     return rc;
-  rc = report(a, path, &g);
+  int nchanged = 0;
+  veil_status st = veil_cli_has(a, "no-optimize") ? VEIL_OK : veil_graph_optimize(&g, &nchanged);
+  if (st)
+    rc = veil_cli_fail(a, st);
+  else
+    rc = report(a, path, nchanged, &g);
   veil_graph_free(&g);
   return rc;
 }
