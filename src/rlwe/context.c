@@ -145,25 +145,10 @@ void veil_rlwe_ctx_free(veil_rlwe_ctx *c) {
   *c = (veil_rlwe_ctx){0};
 }
 
-uint64_t veil_rlwe_galois_elt(const veil_rlwe_ctx *c, int step) {
-  uint64_t two_n = 2 * c->n, slots = c->n / 2;
-  int64_t s = step % (int64_t)slots;
-  if (s < 0)
-    s += (int64_t)slots;
-  uint64_t g = 1;
-  for (int64_t i = 0; i < s; i++)
-    g = g * 5 % two_n;
-  return g;
-}
+uint64_t veil_rlwe_galois_elt(const veil_rlwe_ctx *c, int step) { return veil_galois_elt(c->logn, step); }
 
 veil_status veil_rlwe_galois_perm(const veil_rlwe_ctx *c, uint64_t g, uint32_t *perm) {
-  uint64_t two_n = 2 * c->n;
-  if (!(g & 1) || g >= two_n)
+  if (!(g & 1) || g >= 2 * c->n)
     return veil_fail(VEIL_ERR_INVALID_ARG, "Galois element %llu is not odd in [1, 2N)", (unsigned long long)g);
-  /* Slot i holds a(psi^(2 brv(i) + 1)); phi_g(a) there equals a(psi^(g (2 brv(i) + 1))). */
-  for (size_t i = 0; i < c->n; i++) {
-    uint64_t e = (g * (2 * (uint64_t)c->brv[i] + 1)) % two_n;
-    perm[i] = c->brv[(e - 1) / 2];
-  }
-  return VEIL_OK;
+  return veil_automorph_index(c->logn, g, perm);
 }

@@ -4,29 +4,8 @@
 
 #include "veil/rlwe.h"
 
-/** A deterministic stream from a 32-byte seed and a 64-bit domain (ChaCha20-IETF keystream). */
-typedef struct veil__prng {
-  uint8_t key[32];
-  uint8_t nonce[12];
-  uint32_t block;
-  size_t pos;
-  uint8_t buf[512];
-} veil__prng;
-
-void veil__prng_init(veil__prng *g, const uint8_t seed[32], uint64_t domain);
-void veil__prng_wipe(veil__prng *g);
-void veil__prng_bytes(veil__prng *g, void *out, size_t n);
-uint64_t veil__prng_u64(veil__prng *g);
-
-/** Uniform values in [0, q) (rejection sampling). */
-void veil__sample_uniform(veil__prng *g, const veil_modulus *m, uint64_t *out, size_t n);
-/** Ternary in {-1, 0, 1}: uniform if h == 0, else exactly h nonzero entries. */
-void veil__sample_ternary(veil__prng *g, int8_t *out, size_t n, int h);
-/** Discrete Gaussian, sigma 3.2, tail cut at 13 sigma (CDT). */
-void veil__sample_gauss(veil__prng *g, int8_t *out, size_t n);
-
 /** Domains separating the PRNG streams expanded from one seed. */
-enum { VEIL__DOM_A = 1, VEIL__DOM_ERR = 2, VEIL__DOM_SECRET = 3, VEIL__DOM_U = 4 };
+enum { VEIL__DOM_A = 1 };
 /** Domain of limb @p limb of component @p comp (digit) of a seeded uniform polynomial. */
 static inline uint64_t veil__dom_uniform(int comp, int limb) {
   return ((uint64_t)VEIL__DOM_A << 56) | ((uint64_t)(uint32_t)comp << 16) | (uint32_t)limb;
@@ -36,7 +15,7 @@ static inline uint64_t veil__dom_uniform(int comp, int limb) {
 void veil__expand_uniform(const veil_rlwe_ctx *c, const uint8_t seed[32], int comp, uint64_t *out,
                           int nlimbs);
 /** Writes small signed @p v into limb i of @p out (QP list index i) and NTTs it, for nlimbs limbs. */
-void veil__small_to_ntt(const veil_rlwe_ctx *c, const int8_t *v, uint64_t *out, int nlimbs);
+void veil__small_to_ntt(const veil_rlwe_ctx *c, const int64_t *v, uint64_t *out, int nlimbs);
 
 /** Kinds of small polynomials: the secret (per the context), uniform ternary, Gaussian error. */
 typedef enum { VEIL__SMALL_SECRET, VEIL__SMALL_TERNARY, VEIL__SMALL_GAUSS } veil__small;
