@@ -115,6 +115,7 @@ static veil_status recover(veil__store *s) {
 veil_status veil__store_open(veil__store *s, const char *state_dir) {
   *s = (veil__store){0};
   pthread_mutex_init(&s->mu, NULL);
+  pthread_mutex_init(&s->load_mu, NULL);
   s->dir = veil__strdupf("%s/keys", state_dir);
   s->tmpdir = veil__strdupf("%s/tmp", state_dir);
   if (!s->dir || !s->tmpdir)
@@ -137,6 +138,7 @@ void veil__store_free(veil__store *s, const veil_service_engine *e) {
   free(s->dir);
   free(s->tmpdir);
   pthread_mutex_destroy(&s->mu);
+  pthread_mutex_destroy(&s->load_mu);
   *s = (veil__store){0};
 }
 

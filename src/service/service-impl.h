@@ -66,7 +66,7 @@ typedef struct veil__store {
   char *tmpdir;  /* <state>/tmp */
   veil__keyset *head;
   int count;
-  int pending;   /* uploads in progress (counted against limits) */
+  pthread_mutex_t load_mu; /* serializes lazy loading of key sets */
 } veil__store;
 
 struct veil__model;
@@ -109,3 +109,66 @@ void veil__wbuf_json_str(veil_wbuf *w, const char *s);
 bool veil__name_ok(const char *s);
 
 #endif
+
+/* ---- server and request state (server.c, routes.c) --------------------------------------------- */
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+typedef struct veil__model {
+  char name[128];
+  void *impl; /* engine model */
+} veil__model;
+
+struct veil_service {
+  veil_service_opts opts;
+  const veil_service_engine *engine;
+  struct MHD_Daemon *daemon;
+  unsigned port;
+  veil__model *models;
+  int nmodels;
+  veil__store store;
+  veil__pool pool;
+  veil__metrics metrics;
+  pthread_mutex_t log_mu;
+};
+
+typedef enum veil__rstate { VEIL__R_BODY, VEIL__R_JOB, VEIL__R_DONE } veil__rstate;
+struct veil__req;
+typedef void (*veil__job_fn)(struct veil__req *r);
+
+/** One HTTP request from first header to completion. */
+typedef struct veil__req {
+  veil_service *srv;
+  struct MHD_Connection *conn;
+  veil__rstate state;
+  char method[8];
+  char *url;
+  char addr[64];
+  uint64_t start_ns, bytes_in, bytes_out;
+  /* request body, streamed to a temporary file */
+  int body_fd;
+  char *body_path;
+  veil__job_fn job_fn; /* work to run on the pool once the body is complete (NULL = none) */
+  veil__job job;
+  veil__model *model;
+  veil__keyset *keyset; /* acquired (token checked) for the request's duration */
+  /* response */
+  unsigned status;
+  veil_wbuf resp;
+  const char *ctype;
+  int resp_fd; /* streamed from this file when >= 0 */
+  uint64_t resp_size;
+  bool queued; /* response handed to libmicrohttpd */
+} veil__req;
+
+/** Sets a JSON error response {"error":{"code":..,"message":..}}. */
+void veil__req_error(veil__req *r, unsigned status, const char *code, const char *fmt, ...) VEIL_PRINTF(4, 5);
+/** Sets the error response for a failing status (HTTP status and code chosen from @p st). */
+void veil__req_fail(veil__req *r, veil_status st, const char *what);
+/** Sets a JSON response from @p json (takes the buffer). */
+void veil__req_json(veil__req *r, unsigned status, veil_wbuf *json);
+/** Routes a request after its headers arrive: answers at once, or prepares a body sink and job. */
+void veil__route(veil__req *r, const char *url, const char *method);
+/** Frees resources a request holds (temp files, key-set reference). */
+void veil__req_release(veil__req *r);
