@@ -67,6 +67,34 @@ VEIL_WUR veil_status veil_client_keys_delete(veil_client *c, const veil_client_k
 VEIL_WUR veil_status veil_client_infer(veil_client *c, const char *model, const veil_client_keyset *ks,
                                        const char *in_file, const char *out_file);
 
+/* ---- encrypted inference end to end ----------------------------------------------------------- */
+
+/** A model session: the model's public plan, the client's secret key and its key set on the server. */
+typedef struct veil_client_session veil_client_session;
+
+/**
+ * Opens a session for @p model: fetches its plan (GET /v1/models/{name}/plan); loads the secret key
+ * from @p keys_dir, or on first use generates keys there (secret.key, mode 0600; eval.keys); uploads
+ * the evaluation keys unless @p keys_dir records a key set on this server for them (keyset-<model>).
+ * The secret key never leaves this process.
+ * @return VEIL_OK; MISMATCH (keys in @p keys_dir were made for other parameters); errors of the
+ *         requests; UNSUPPORTED when veil was built without the HE executor.
+ */
+VEIL_WUR veil_status veil_client_session_open(veil_client *c, const char *model, const char *keys_dir,
+                                              veil_client_session **out);
+void veil_client_session_free(veil_client_session *s);
+/** Values per input image, values per output, images per request (batch). */
+void veil_client_session_sizes(const veil_client_session *s, int64_t *in_count, int64_t *out_count,
+                               int64_t *batch);
+/** The preprocessing the server published for the model (text of a .prep sidecar; "" if none). */
+const char *veil_client_session_prep(const veil_client_session *s);
+/**
+ * Encrypts @p n images @p x (n * in_count values, image-major, already preprocessed), has the server
+ * evaluate them, decrypts into @p y (n * out_count). Splits into batches as needed; re-uploads the
+ * evaluation keys once if the server no longer has the key set.
+ */
+VEIL_WUR veil_status veil_client_session_run(veil_client_session *s, const double *x, int64_t n, double *y);
+
 /**
  * Reads the string at @p path ("error.message", "key_set_id") of a JSON document; objects only, no
  * arrays in the path. @return VEIL_OK; NOT_FOUND (absent or not a string); FORMAT (malformed JSON);

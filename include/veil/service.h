@@ -107,8 +107,22 @@ void veil_service_stop(veil_service *s);
 
 /** Options of the HE engine (layers nn/onnx below). */
 typedef struct veil_service_he_opts {
-  bool insecure_test_params; /**< TEST ONLY: tiny, insecure CKKS parameters for fast tests */
+  bool insecure_test_params; /**< TEST ONLY: small rings below the security bound, for fast tests */
+  const char *data_dir;      /**< datasets for calibration: <data_dir>/<dataset of the model's .prep> */
+  int calib_count;           /**< calibration images (default 64 when 0) */
+  int precision_bits;        /**< bits of integer precision; 0 = from calibration */
 } veil_service_he_opts;
+
+/**
+ * Fills @p e with the HE engine: models are ONNX files (with an optional .prep sidecar beside them)
+ * compiled by the batch-packing HE compiler (veil/he.h) into a plan; parameters are chosen from
+ * calibration images; key sets are the evaluation keys of veil_he_keys_save(); ciphertext bodies are
+ * veil_he_tensor_save() files. @p o is copied.
+ * @return VEIL_OK; VEIL_ERR_UNSUPPORTED when veil was built without the HE executor; NOMEM.
+ */
+VEIL_WUR veil_status veil_service_engine_he(const veil_service_he_opts *o, veil_service_engine *e);
+/** Frees what veil_service_engine_he() allocated; NULL is a no-op. */
+void veil_service_engine_he_free(veil_service_engine *e);
 
 #ifdef __cplusplus
 }

@@ -271,3 +271,5 @@ veil_status veil_client_infer(veil_client *c, const char *model, const veil_clie
   free(tmp);
   return st;
 }
+
+const char *veil__client_base(const veil_client *c) { return c->base; }

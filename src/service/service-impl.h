@@ -172,3 +172,7 @@ void veil__req_json(veil__req *r, unsigned status, veil_wbuf *json);
 void veil__route(veil__req *r, const char *url, const char *method);
 /** Frees resources a request holds (temp files, key-set reference). */
 void veil__req_release(veil__req *r);
+
+/** The server URL a client talks to (client.c). */
+struct veil_client;
+const char *veil__client_base(const struct veil_client *c);
