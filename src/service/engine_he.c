@@ -52,6 +52,14 @@ static veil_status load_prep(const char *path, he_model *m) {
   return st ? st : m->prep_text ? VEIL_OK : veil_fail(VEIL_ERR_NOMEM, "out of memory");
 }
 
+/* MNIST training images, or the test images where only those are present (the shipped data/mnist). */
+static veil_status mnist_calib(const char *dir, int64_t want, veil_dataset *ds) {
+  veil_status st = veil_mnist_load_dir(dir, "train", want, ds);
+  if (st == VEIL_ERR_NOT_FOUND)
+    st = veil_mnist_load_dir(dir, "t10k", want, ds);
+  return st;
+}
+
 /* Calibration images of the model's dataset (prep "dataset"), preprocessed, as doubles. */
 static veil_status calib_load(const veil_service_he_opts *o, const he_model *m, double **x, int64_t *n) {
   *x = NULL;
@@ -62,7 +70,7 @@ static veil_status calib_load(const veil_service_he_opts *o, const he_model *m, 
   int64_t want = o->calib_count > 0 ? o->calib_count : 64;
   veil_dataset ds = {0};
   veil_status st = !dir ? veil_fail(VEIL_ERR_NOMEM, "oom")
-                   : !strcmp(m->prep.dataset, "mnist") ? veil_mnist_load_dir(dir, "train", want, &ds)
+                   : !strcmp(m->prep.dataset, "mnist") ? mnist_calib(dir, want, &ds)
                    : !strcmp(m->prep.dataset, "cifar10") ? veil_cifar10_load_dir(dir, want, &ds)
                                                          : veil_fail(VEIL_ERR_UNSUPPORTED, "dataset '%s'", m->prep.dataset);
   free(dir);
