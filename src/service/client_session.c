@@ -13,7 +13,6 @@
 #include "service/service-impl.h"
 #include "veil/client.h"
 
-#if VEIL__HAVE_HE
 struct veil_client_session {
   veil_client *c;
   char model[128];
@@ -193,25 +192,3 @@ veil_status veil_client_session_run(veil_client_session *s, const double *x, int
   return st;
 }
 
-#else
-
-veil_status veil_client_session_open(veil_client *c, const char *model, const char *keys_dir,
-                                     veil_client_session **out) {
-  (void)c, (void)model, (void)keys_dir;
-  *out = NULL;
-  return veil_fail(VEIL_ERR_UNSUPPORTED, "this veil was built without the HE executor (veil/he.h)");
-}
-void veil_client_session_free(veil_client_session *s) { (void)s; }
-void veil_client_session_sizes(const veil_client_session *s, int64_t *in_count, int64_t *out_count, int64_t *batch) {
-  (void)s;
-  *in_count = *out_count = *batch = 0;
-}
-const char *veil_client_session_prep(const veil_client_session *s) {
-  (void)s;
-  return "";
-}
-veil_status veil_client_session_run(veil_client_session *s, const double *x, int64_t n, double *y) {
-  (void)s, (void)x, (void)n, (void)y;
-  return veil_fail(VEIL_ERR_UNSUPPORTED, "this veil was built without the HE executor (veil/he.h)");
-}
-#endif

@@ -10,7 +10,6 @@
 #include "service/he-impl.h"
 #include "service/service-impl.h"
 
-#if VEIL__HAVE_HE
 #include "veil/data.h"
 #include "veil/onnx.h"
 
@@ -92,7 +91,9 @@ static veil_status calib_load(const veil_service_he_opts *o, const he_model *m, 
 static veil_status compile(const veil_service_he_opts *o, const char *path, he_model *m) {
   veil_graph g;
   VEIL_TRY(veil_onnx_load(path, &g));
-  veil_he_opts ho = {.insecure_test_only = o->insecure_test_params, .precision_bits = o->precision_bits};
+  /* Test parameters use the smallest ring (N = 2^10) so end-to-end tests stay fast. */
+  veil_he_opts ho = {.insecure_test_only = o->insecure_test_params, .logn = o->insecure_test_params ? 10 : 0,
+                     .precision_bits = o->precision_bits};
   veil_status st = veil_graph_optimize(&g, NULL);
   if (!st)
     st = veil_he_plan_compile(&g, &ho, &m->plan);
@@ -227,15 +228,6 @@ veil_status veil_service_engine_he(const veil_service_he_opts *o, veil_service_e
   return VEIL_OK;
 }
 
-#else
-
-veil_status veil_service_engine_he(const veil_service_he_opts *o, veil_service_engine *e) {
-  (void)o;
-  *e = (veil_service_engine){0};
-  return veil_fail(VEIL_ERR_UNSUPPORTED, "this veil was built without the HE executor (veil/he.h)");
-}
-
-#endif
 
 void veil_service_engine_he_free(veil_service_engine *e) {
   if (!e)

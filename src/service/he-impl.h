@@ -3,8 +3,6 @@
 #ifndef VEIL_SERVICE_HE_IMPL_H
 #define VEIL_SERVICE_HE_IMPL_H
 
-#if __has_include("veil/he.h")
-#define VEIL__HAVE_HE 1
 #include "veil/he.h"
 
 /** Writes the public plan: parameters, packing, keys needed, sizes, model fingerprint, prep text. */
@@ -14,8 +12,5 @@ void veil__plan_public_save(const veil_he_plan *p, const char *prep_text, veil_w
  * the prep text (veil_malloc'd, NUL-terminated). Errors: FORMAT, INVALID_ARG/INSECURE (parameters).
  */
 VEIL_WUR veil_status veil__plan_public_load(const void *data, size_t len, veil_he_plan *p, char **prep_text);
-#else
-#define VEIL__HAVE_HE 0
-#endif
 
 #endif

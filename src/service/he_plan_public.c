@@ -4,7 +4,6 @@
 
 #include "service/he-impl.h"
 
-#if VEIL__HAVE_HE
 #define PLAN_MAGIC "VPLN"
 #define PLAN_VERSION 1u
 
@@ -128,4 +127,3 @@ veil_status veil__plan_public_load(const void *data, size_t len, veil_he_plan *p
   p->has_params = true;
   return VEIL_OK;
 }
-#endif
