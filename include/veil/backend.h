@@ -62,6 +62,20 @@ typedef struct veil_kernels {
   /** r = r + a * w mod q for a scalar w in [0, q) with Shoup factor wp. */
   void (*fma_scalar)(uint64_t *r, const uint64_t *a, uint64_t w, uint64_t wp, size_t n,
                      const veil_modulus *m);
+  /**
+   * Basis-conversion sum: r[c] = sum_{i < cnt} x[i][c] w[i] mod q for c in [0, n). Inputs x[i][c] are
+   * any values < 2^61 (residues of other primes), weights w[i] in [0, q), cnt >= 1; output in [0, q).
+   * r must not alias any x[i].
+   */
+  void (*bconv)(uint64_t *r, const uint64_t *const *x, const uint64_t *w, int cnt, size_t n,
+                const veil_modulus *m);
+  /**
+   * Key-switching inner product: r0[c] = sum_i x[i][p(c)] a[i][c], r1[c] = sum_i x[i][p(c)] b[i][c]
+   * mod q, with p(c) = perm[c] (a permutation of [0, n)) or c when perm is NULL. All inputs in [0, q),
+   * cnt >= 1; outputs in [0, q). Outputs must not alias inputs.
+   */
+  void (*dot2)(uint64_t *r0, uint64_t *r1, const uint64_t *const *x, const uint64_t *const *a,
+               const uint64_t *const *b, int cnt, const uint32_t *perm, size_t n, const veil_modulus *m);
 } veil_kernels;
 
 /** The kernel table chosen for this CPU (reference if VEIL_FORCE_REF=1). Thread-safe. */

@@ -9,38 +9,18 @@
 
 #include "rlwe-impl.h"
 
-#define FOLD 32   /* sources summed in 128 bits before an intermediate reduction */
-
 /* QP-list index of limb t in the level-l layout (Q limbs 0..l, then the P limbs). */
 static inline int qp_index(const veil_rlwe_ctx *c, int level, int t) {
   return t <= level ? t : c->nq + t - level - 1;
 }
 
-/* out[k] = sum_i y[i][k] * hat[i] mod m: fast basis conversion of nsrc scaled limbs to modulus m.
- * Coefficient-outer with a register accumulator; sources are folded FOLD at a time when the sum of
- * the source primes could reach 2^64 (@p single false). */
-static void bconv_limb(uint64_t *out, const uint64_t *y, size_t n, int nsrc, const uint64_t *hat,
-                       const veil_modulus *m, bool single) {
-  if (single) {
-    for (size_t k = 0; k < n; k++) {
-      veil_u128 acc = 0;
-      const uint64_t *yk = y + k;
-      for (int i = 0; i < nsrc; i++)
-        acc += (veil_u128)yk[(size_t)i * n] * hat[i];
-      out[k] = veil_mod_reduce128(acc, m);
-    }
-    return;
-  }
-  for (size_t k = 0; k < n; k++) {
-    uint64_t r = 0;
-    for (int i0 = 0; i0 < nsrc; i0 += FOLD) {
-      veil_u128 acc = r;
-      for (int i = i0; i < nsrc && i < i0 + FOLD; i++)
-        acc += (veil_u128)y[(size_t)i * n + k] * hat[i];
-      r = veil__reduce_u128(acc, m);
-    }
-    out[k] = r;
-  }
+/* out = sum_i y_i hat[i] mod m over nsrc consecutive limbs y_i = y + i n (the kernel table's bconv). */
+static void bconv_limb(const veil_rlwe_ctx *c, uint64_t *out, const uint64_t *y, int nsrc, const uint64_t *hat,
+                       const veil_modulus *m) {
+  const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
+  for (int i = 0; i < nsrc; i++)
+    src[i] = y + (size_t)i * c->n;
+  c->rq.k->bconv(out, src, hat, nsrc, c->n, m);
 }
 
 /* The level-l digit layout: digit j covers [j alpha, min((j+1) alpha, l+1)). */
@@ -72,37 +52,23 @@ static const uint64_t *modup_limb(veil_rlwe_ks *ks, const uint64_t *d, int level
   if (t <= level && t >= b->src0 && t < b->src0 + b->nsrc)
     return d + (size_t)t * c->n;
   int mi = qp_index(c, level, t);
-  bconv_limb(tmp, ks->coef + (size_t)b->src0 * c->n, c->n, b->nsrc, b->hat + (size_t)mi * b->nsrc,
-             &c->mod[mi], b->single);
+  bconv_limb(c, tmp, ks->coef + (size_t)b->src0 * c->n, b->nsrc, b->hat + (size_t)mi * b->nsrc, &c->mod[mi]);
   c->rq.k->ntt_fwd(c->tab[mi], tmp);
   return tmp;
 }
 
-/* acc0/acc1 limb t = sum_j src_j(perm) * (b_j, a_j) limb, accumulated in registers, reduced once. */
+/* acc0/acc1 limb t = sum_j src_j(perm) * (b_j, a_j) limb (the kernel table's dot2). */
 static void inner_limb(veil_rlwe_ks *ks, int level, int t, const uint64_t *const *src, int beta,
                        const veil_rlwe_swk *key, const uint32_t *perm) {
   const veil_rlwe_ctx *c = ks->ctx;
   size_t n = c->n, off = (size_t)qp_index(c, level, t) * n;
-  const veil_modulus *m = &c->mod[qp_index(c, level, t)];
   uint64_t *o0 = ks->acc + (size_t)t * n, *o1 = ks->acc + (size_t)(c->nq + c->np + t) * n;
   const uint64_t *kb[VEIL_RLWE_MAX_PRIMES], *ka[VEIL_RLWE_MAX_PRIMES];
   for (int j = 0; j < beta; j++) {
     kb[j] = key->b[j].c + off;
     ka[j] = key->a[j].c + off;
   }
-  /* beta products of values < q sum below 2^64 q when beta q < 2^64: one Barrett step */
-  bool single = (veil_u128)(unsigned)beta * m->q < ((veil_u128)1 << 64);
-  for (size_t k = 0; k < n; k++) {
-    size_t sk = perm ? perm[k] : k;
-    veil_u128 a0 = 0, a1 = 0;
-    for (int j = 0; j < beta; j++) {
-      uint64_t v = src[j][sk];
-      a0 += (veil_u128)v * kb[j][k];
-      a1 += (veil_u128)v * ka[j][k];
-    }
-    o0[k] = single ? veil_mod_reduce128(a0, m) : veil__reduce_u128(a0, m);
-    o1[k] = single ? veil_mod_reduce128(a1, m) : veil__reduce_u128(a1, m);
-  }
+  c->rq.k->dot2(o0, o1, src, kb, ka, beta, perm, n, &c->mod[qp_index(c, level, t)]);
 }
 
 /* ModDown of one accumulated polynomial (QP_l layout at acc) into out over Q_l. */
@@ -123,14 +89,11 @@ static void moddown(veil_rlwe_ks *ks, uint64_t *acc, int level, uint64_t *out, b
 #pragma omp for schedule(static)
     for (int t = 0; t <= level; t++) {
       const veil_modulus *m = &c->mod[t];
-      bconv_limb(tmp, pl, n, c->np, b->hat + (size_t)t * c->np, m, b->single);
+      bconv_limb(c, tmp, pl, c->np, b->hat + (size_t)t * c->np, m);
       c->rq.k->ntt_fwd(c->tab[t], tmp);
-      uint64_t *a = acc + (size_t)t * n, *o = out + (size_t)t * n;
-      uint64_t pinv = c->p_inv_q[t], pinv_sh = c->p_inv_q_sh[t], q = m->q;
-      for (size_t k = 0; k < n; k++) {
-        uint64_t v = veil_mod_mul_shoup(a[k] + q - tmp[k], pinv, pinv_sh, q);
-        o[k] = add ? veil_mod_add(o[k], v, q) : v;
-      }
+      uint64_t *o = out + (size_t)t * n;
+      c->rq.k->sub(tmp, acc + (size_t)t * n, tmp, n, m); /* (acc - ModUp(acc_P)) P^-1 */
+      (add ? c->rq.k->fma_scalar : c->rq.k->mul_scalar)(o, tmp, c->p_inv_q[t], c->p_inv_q_sh[t], n, m);
     }
   }
 }
