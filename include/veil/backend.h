@@ -76,6 +76,12 @@ typedef struct veil_kernels {
    */
   void (*dot2)(uint64_t *r0, uint64_t *r1, const uint64_t *const *x, const uint64_t *const *a,
                const uint64_t *const *b, int cnt, const uint32_t *perm, size_t n, const veil_modulus *m);
+  /**
+   * r[c] = a[perm[c]] for c in [0, n), perm a permutation of [0, n); r must not alias a. Fastest when
+   * perm maps each aligned block of 8 into one aligned block of 8, as every NTT-domain automorphism
+   * index does (veil_automorph_index); any permutation is correct.
+   */
+  void (*permute)(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n);
 } veil_kernels;
 
 /** The kernel table chosen for this CPU (reference if VEIL_FORCE_REF=1). Thread-safe. */

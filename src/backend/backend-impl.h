@@ -34,6 +34,8 @@ void veil__dot2_ref VEIL__DOT2_PARAMS;
 void veil__dot2_scalar VEIL__DOT2_PARAMS;
 void veil__dot2_avx512 VEIL__DOT2_PARAMS;
 void veil__dot2_avx512dq VEIL__DOT2_PARAMS;
+void veil__permute_ref(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n);
+void veil__permute_avx512(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n);
 
 /** CPU features (cpuid through __builtin_cpu_supports), decided once. */
 bool veil__cpu_has_avx512(void); /**< AVX-512 F + DQ */

@@ -428,6 +428,7 @@ const veil_kernels veil__kernels_avx512 = {
     .fma_scalar = fma_w_avx512,
     .bconv = veil__bconv_avx512,
     .dot2 = veil__dot2_avx512,
+    .permute = veil__permute_avx512,
 };
 
 const veil_kernels veil__kernels_avx512dq = {
@@ -443,4 +444,5 @@ const veil_kernels veil__kernels_avx512dq = {
     .fma_scalar = fma_w_avx512dq,
     .bconv = veil__bconv_avx512dq,
     .dot2 = veil__dot2_avx512dq,
+    .permute = veil__permute_avx512,
 };

@@ -101,6 +101,11 @@ void veil__dot2_ref(uint64_t *r0, uint64_t *r1, const uint64_t *const *x, const 
   }
 }
 
+void veil__permute_ref(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n) {
+  for (size_t c = 0; c < n; c++)
+    r[c] = a[perm[c]];
+}
+
 const veil_kernels veil__kernels_ref = {
     .name = "ref",
     .ntt_fwd = veil__ntt_fwd_ref,
@@ -114,4 +119,5 @@ const veil_kernels veil__kernels_ref = {
     .fma_scalar = fma_scalar_ref,
     .bconv = veil__bconv_ref,
     .dot2 = veil__dot2_ref,
+    .permute = veil__permute_ref,
 };

@@ -150,4 +150,5 @@ const veil_kernels veil__kernels_scalar = {
     .fma_scalar = fma_w_scalar_k,
     .bconv = veil__bconv_scalar,
     .dot2 = veil__dot2_scalar,
+    .permute = veil__permute_ref,
 };

@@ -8,7 +8,11 @@
  *    lazy Shoup products with the constants 1, 2^52, 2^104 mod q.
  *  - DQ (q < 2^61): full 128-bit products (vpmullq and an exact high word from 32x32 products) added
  *    with carry into a 128-bit (lo, hi); reduced as 2^63 h + l with two 64-bit lazy Shoup products.
- * Bounds: FOLD terms keep lo < 2^59 and hi < 2^57 (IFMA), hi < 2^62 (DQ). */
+ * Bounds: FOLD terms keep lo < 2^59 and hi < 2^57 (IFMA), hi < 2^62 (DQ).
+ *
+ * permute: an NTT-domain automorphism (slots in bit-reversed order) maps the aligned block of 8 slots
+ * whose natural indices share their low logN - 3 bits onto another such block, so eight outputs are
+ * one cache-line load and one lane permutation; blocks without that shape are copied word by word. */
 #include "avx512-impl.h"
 
 #define FOLD52 64
@@ -190,4 +194,19 @@ void veil__dot2_avx512(uint64_t *r0, uint64_t *r1, const uint64_t *const *x, con
     dot2_ifma(r0, r1, x, a, b, cnt, perm, n, m);
   else
     veil__dot2_avx512dq(r0, r1, x, a, b, cnt, perm, n, m);
+}
+
+void veil__permute_avx512(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n) {
+  const __m512i seven = _mm512_set1_epi64(7);
+  size_t c = 0;
+  for (; c + 8 <= n; c += 8) {
+    __m512i idx = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(perm + c)));
+    __m512i blk = _mm512_andnot_si512(seven, idx), base = _mm512_set1_epi64((long long)(perm[c] & ~7u));
+    if (_mm512_cmpneq_epu64_mask(blk, base)) { /* not one aligned source block */
+      veil__permute_ref(r + c, a, perm + c, 8);
+      continue;
+    }
+    ST(r + c, _mm512_permutexvar_epi64(_mm512_and_si512(idx, seven), LD(a + (perm[c] & ~7u))));
+  }
+  veil__permute_ref(r + c, a, perm + c, n - c);
 }

@@ -57,9 +57,16 @@ static const uint64_t *modup_limb(veil_rlwe_ks *ks, const uint64_t *d, int level
   return tmp;
 }
 
-/* acc0/acc1 limb t = sum_j src_j(perm) * (b_j, a_j) limb (the kernel table's dot2). */
+/* phi(src) into dst (an NTT-domain automorphism: a permutation of the slots); returns dst. */
+static const uint64_t *permute_limb(const veil_rlwe_ctx *c, uint64_t *dst, const uint64_t *src,
+                                    const uint32_t *perm) {
+  c->rq.k->permute(dst, src, perm, c->n);
+  return dst;
+}
+
+/* acc0/acc1 limb t = sum_j src_j * (b_j, a_j) limb (the kernel table's dot2). */
 static void inner_limb(veil_rlwe_ks *ks, int level, int t, const uint64_t *const *src, int beta,
-                       const veil_rlwe_swk *key, const uint32_t *perm) {
+                       const veil_rlwe_swk *key) {
   const veil_rlwe_ctx *c = ks->ctx;
   size_t n = c->n, off = (size_t)qp_index(c, level, t) * n;
   uint64_t *o0 = ks->acc + (size_t)t * n, *o1 = ks->acc + (size_t)(c->nq + c->np + t) * n;
@@ -68,7 +75,7 @@ static void inner_limb(veil_rlwe_ks *ks, int level, int t, const uint64_t *const
     kb[j] = key->b[j].c + off;
     ka[j] = key->a[j].c + off;
   }
-  c->rq.k->dot2(o0, o1, src, kb, ka, beta, perm, n, &c->mod[qp_index(c, level, t)]);
+  c->rq.k->dot2(o0, o1, src, kb, ka, beta, NULL, n, &c->mod[qp_index(c, level, t)]);
 }
 
 /* ModDown of one accumulated polynomial (QP_l layout at acc) into out over Q_l. */
@@ -85,7 +92,7 @@ static void moddown(veil_rlwe_ks *ks, uint64_t *acc, int level, uint64_t *out, b
       c->rq.k->ntt_inv(c->tab[c->nq + i], x);
       c->rq.k->mul_scalar(x, x, b->inv[i], b->inv_sh[i], n, &c->mod[c->nq + i]);
     }
-    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (c->dnum + 1) * n;
+    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (2 * c->dnum + 1) * n;
 #pragma omp for schedule(static)
     for (int t = 0; t <= level; t++) {
       const veil_modulus *m = &c->mod[t];
@@ -112,13 +119,16 @@ void veil_rlwe_keyswitch(veil_rlwe_ks *ks, const uint64_t *d, int level, const v
   decompose_prepare(ks, d, level);
 #pragma omp parallel num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N)
   {
-    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (c->dnum + 1) * c->n;
+    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (2 * c->dnum + 1) * c->n;
     const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
 #pragma omp for schedule(static)
     for (int t = 0; t < limbs; t++) {
-      for (int j = 0; j < beta; j++)
+      for (int j = 0; j < beta; j++) {
         src[j] = modup_limb(ks, d, level, j, t, tmp + (size_t)j * c->n);
-      inner_limb(ks, level, t, src, beta, key, apply_perm ? key->perm : NULL);
+        if (apply_perm) /* phi of the extended digit, as hoisting does: both paths agree bit for bit */
+          src[j] = permute_limb(c, tmp + (size_t)(c->dnum + j) * c->n, src[j], key->perm);
+      }
+      inner_limb(ks, level, t, src, beta, key);
     }
   }
   moddown_pair(ks, level, out0, out1, mode);
@@ -150,12 +160,16 @@ void veil_rlwe_keyswitch_hoisted(veil_rlwe_ks *ks, const veil_rlwe_swk *key, uin
   VEIL_ASSERT(level >= 0);
   int beta = veil_rlwe_ctx_digits(c, level), limbs = level + 1 + c->np;
   size_t stride = (size_t)(c->nq + c->np) * c->n;
-#pragma omp parallel for num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N) schedule(static)
-  for (int t = 0; t < limbs; t++) {
-    const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
-    for (int j = 0; j < beta; j++)
-      src[j] = ks->hoist + j * stride + (size_t)t * c->n;
-    inner_limb(ks, level, t, src, beta, key, key->perm);
+#pragma omp parallel num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N)
+  {
+    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (2 * c->dnum + 1) * c->n;
+#pragma omp for schedule(static)
+    for (int t = 0; t < limbs; t++) { /* one digit limb permuted at a time: its reads stay in cache */
+      const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
+      for (int j = 0; j < beta; j++)
+        src[j] = permute_limb(c, tmp + (size_t)j * c->n, ks->hoist + j * stride + (size_t)t * c->n, key->perm);
+      inner_limb(ks, level, t, src, beta, key);
+    }
   }
   moddown_pair(ks, level, out0, out1, mode);
 }
@@ -165,7 +179,7 @@ veil_status veil_rlwe_ks_init(veil_rlwe_ks *ks, const veil_rlwe_ctx *c) {
   size_t n = c->n, qp = (size_t)(c->nq + c->np);
   ks->coef = veil_malloc((size_t)c->nq * n * sizeof(uint64_t));
   ks->acc = veil_malloc(2 * qp * n * sizeof(uint64_t));
-  ks->tmp = veil_malloc((size_t)ks->nthreads * (size_t)(c->dnum + 1) * n * sizeof(uint64_t));
+  ks->tmp = veil_malloc((size_t)ks->nthreads * (size_t)(2 * c->dnum + 1) * n * sizeof(uint64_t));
   if (!ks->coef || !ks->acc || !ks->tmp) {
     veil_rlwe_ks_free(ks);
     return veil_fail(VEIL_ERR_NOMEM, "key-switching scratch");

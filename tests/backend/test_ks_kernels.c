@@ -134,7 +134,48 @@ static void test_kernels_match_ref(void) {
   }
 }
 
+static uint32_t brv(uint32_t x, int bits) {
+  uint32_t r = 0;
+  for (int b = 0; b < bits; b++)
+    r |= ((x >> b) & 1u) << (bits - 1 - b);
+  return r;
+}
+
+/* permute on automorphism indices (slot i of bit-reversed evaluations at psi^(2 brv(i) + 1) takes
+ * the slot of exponent g (2 brv(i) + 1)) and on random permutations, against the definition. */
+static void test_permute(void) {
+  const veil_kernels *all[8];
+  int nt = veil_kernels_all(all, 8);
+  for (int logn = 0; logn <= 10; logn++) {
+    uint32_t n = 1u << logn, mask = 2 * n - 1;
+    uint32_t *perm = veil_malloc(n * sizeof *perm);
+    uint64_t *a = veil_malloc(n * 8), *r = veil_malloc(n * 8);
+    for (uint32_t i = 0; i < n; i++)
+      a[i] = rnd();
+    for (int kind = 0; kind < 3; kind++) {
+      uint32_t g = kind == 0 ? 5 : kind == 1 ? (uint32_t)(2 * n - 1) : 0;
+      for (uint32_t i = 0; i < n; i++)
+        perm[i] = g ? brv((((g * (2 * brv(i, logn) + 1)) & mask) - 1) >> 1, logn) : i;
+      for (uint32_t i = n; !g && i > 1; i--) { /* kind 2: random */
+        uint32_t j = (uint32_t)(rnd() % i), t = perm[i - 1];
+        perm[i - 1] = perm[j], perm[j] = t;
+      }
+      for (int ti = 0; ti < nt; ti++) {
+        all[ti]->permute(r, a, perm, n);
+        int bad = 0;
+        for (uint32_t i = 0; i < n; i++)
+          bad += r[i] != a[perm[i]];
+        VT_CHECK_MSG(bad == 0, "%s permute, n %u, kind %d: %d wrong", all[ti]->name, n, kind, bad);
+      }
+    }
+    veil_free(perm);
+    veil_free(a);
+    veil_free(r);
+  }
+}
+
 int main(void) {
+  VT_RUN(test_permute);
   VT_RUN(test_kernels_exact);
   VT_RUN(test_kernels_match_ref);
   VT_DONE();
