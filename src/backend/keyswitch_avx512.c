@@ -196,10 +196,14 @@ void veil__dot2_avx512(uint64_t *r0, uint64_t *r1, const uint64_t *const *x, con
     veil__dot2_avx512dq(r0, r1, x, a, b, cnt, perm, n, m);
 }
 
+#define PERM_AHEAD 16 /* blocks of 8 prefetched ahead */
+
 void veil__permute_avx512(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n) {
   const __m512i seven = _mm512_set1_epi64(7);
   size_t c = 0;
   for (; c + 8 <= n; c += 8) {
+    if (c + 8 * PERM_AHEAD < n) /* the source lines are scattered: hardware prefetch cannot guess them */
+      _mm_prefetch((const char *)(a + perm[c + 8 * PERM_AHEAD]), _MM_HINT_T0);
     __m512i idx = _mm512_cvtepu32_epi64(_mm256_loadu_si256((const __m256i *)(perm + c)));
     __m512i blk = _mm512_andnot_si512(seven, idx), base = _mm512_set1_epi64((long long)(perm[c] & ~7u));
     if (_mm512_cmpneq_epu64_mask(blk, base)) { /* not one aligned source block */
