@@ -1,8 +1,11 @@
 /*
  * Hybrid key switching (Han-Ki): decompose d into digits of alpha primes, ModUp each digit to
- * Q_l ∪ P by fast basis conversion, take the inner product with the key's (b_j, a_j) with lazy
- * 128-bit accumulation, then ModDown by P. The work is organised per output limb t so each key word
- * is read once and the ModUp limbs stay in per-thread scratch.
+ * Q_l ∪ P by fast basis conversion, take the inner product with the key's (b_j, a_j), then ModDown
+ * by P. The work is organised per output limb t so each key word is read once and the ModUp limbs
+ * stay in per-thread scratch. The hot loops are kernel-table calls (backend.h): bconv for ModUp and
+ * ModDown, dot2 for the inner product (both lazily accumulated, reduced once per word; AVX-512 IFMA
+ * or DQ), permute for automorphisms. Rotations apply the automorphism to the extended digits (one
+ * vectorized permutation per digit limb), so plain and hoisted rotations give identical words.
  */
 #include <omp.h>
 #include <string.h>
