@@ -22,11 +22,12 @@ static veil_status truncated(const char *what) {
   return veil_fail(VEIL_ERR_FORMAT, "truncated input while reading %s", what);
 }
 
-veil_status veil_rlwe_header_read(veil_rbuf *r, veil_rlwe_obj type, const uint8_t fp[VEIL_RLWE_FP_BYTES]) {
-  uint8_t m[4], f[VEIL_RLWE_FP_BYTES];
+/* Reads and checks magic, version and type; the fingerprint is returned in @p f. */
+static veil_status header_take(veil_rbuf *r, veil_rlwe_obj type, uint8_t f[VEIL_RLWE_FP_BYTES]) {
+  uint8_t m[4];
   uint32_t version, t;
   if (!veil_rbuf_bytes(r, m, 4) || !veil_rbuf_u32(r, &version) || !veil_rbuf_u32(r, &t) ||
-      !veil_rbuf_bytes(r, f, sizeof f))
+      !veil_rbuf_bytes(r, f, VEIL_RLWE_FP_BYTES))
     return truncated("the header");
   if (memcmp(m, magic, 4) != 0)
     return veil_fail(VEIL_ERR_FORMAT, "not a veil object (magic bytes differ from \"VEIL\")");
@@ -35,6 +36,12 @@ veil_status veil_rlwe_header_read(veil_rbuf *r, veil_rlwe_obj type, const uint8_
                      VEIL_FORMAT_VERSION);
   if (t != (uint32_t)type)
     return veil_fail(VEIL_ERR_MISMATCH, "object type %u where type %d was expected", t, (int)type);
+  return VEIL_OK;
+}
+
+veil_status veil_rlwe_header_read(veil_rbuf *r, veil_rlwe_obj type, const uint8_t fp[VEIL_RLWE_FP_BYTES]) {
+  uint8_t f[VEIL_RLWE_FP_BYTES];
+  VEIL_TRY(header_take(r, type, f));
   if (memcmp(f, fp, VEIL_RLWE_FP_BYTES) != 0)
     return veil_fail(VEIL_ERR_MISMATCH, "parameter fingerprint differs from the context's");
   return VEIL_OK;
@@ -77,6 +84,76 @@ static veil_status finish(veil_rbuf *r) {
 }
 
 static int qp(const veil_rlwe_ctx *c) { return c->nq + c->np; }
+
+/* ---- parameter sets ------------------------------------------------------------------------------ */
+
+void veil_rlwe_params_save(const veil_rlwe_paramset *s, veil_wbuf *w) {
+  veil_rlwe_header_write(w, VEIL_OBJ_PARAMS, s->fingerprint);
+  veil_wbuf_u32(w, (uint32_t)s->logn);
+  veil_wbuf_u32(w, (uint32_t)s->nq);
+  for (int i = 0; i < s->nq; i++)
+    veil_wbuf_u64(w, s->q[i]);
+  veil_wbuf_u32(w, (uint32_t)s->np);
+  for (int i = 0; i < s->np; i++)
+    veil_wbuf_u64(w, s->p[i]);
+  veil_wbuf_u32(w, (uint32_t)s->dnum);
+  veil_wbuf_u32(w, (uint32_t)s->log_scale);
+  veil_wbuf_u32(w, (uint32_t)s->hamming_weight);
+  veil_wbuf_u32(w, (uint32_t)s->security);
+  veil_wbuf_u8(w, s->insecure ? 1 : 0);
+}
+
+/* A u32 count in [lo, hi] into an int. */
+static veil_status read_count(veil_rbuf *r, int lo, int hi, int *out, const char *what) {
+  uint32_t v;
+  if (!veil_rbuf_u32(r, &v))
+    return truncated(what);
+  if (v < (uint32_t)lo || v > (uint32_t)hi)
+    return veil_fail(VEIL_ERR_FORMAT, "%s %u outside [%d, %d]", what, v, lo, hi);
+  *out = (int)v;
+  return VEIL_OK;
+}
+
+static veil_status read_primes(veil_rbuf *r, uint64_t *v, int *count, int most, const char *what) {
+  VEIL_TRY(read_count(r, 1, most, count, what));
+  for (int i = 0; i < *count; i++)
+    if (!veil_rbuf_u64(r, &v[i]))
+      return truncated(what);
+  return VEIL_OK;
+}
+
+static veil_status params_fields(veil_rbuf *r, veil_rlwe_paramset *s) {
+  uint8_t insecure;
+  VEIL_TRY(read_count(r, 1, 17, &s->logn, "params logn"));
+  VEIL_TRY(read_primes(r, s->q, &s->nq, VEIL_RLWE_MAX_PRIMES - 1, "params Q primes"));
+  VEIL_TRY(read_primes(r, s->p, &s->np, VEIL_RLWE_MAX_PRIMES - s->nq, "params P primes"));
+  VEIL_TRY(read_count(r, 1, s->nq, &s->dnum, "params dnum"));
+  VEIL_TRY(read_count(r, 0, 60, &s->log_scale, "params log_scale"));
+  VEIL_TRY(read_count(r, 0, 1 << s->logn, &s->hamming_weight, "params Hamming weight"));
+  VEIL_TRY(read_count(r, 128, 256, &s->security, "params security"));
+  if (!veil_rbuf_u8(r, &insecure))
+    return truncated("the params insecure flag");
+  if (insecure > 1)
+    return veil_fail(VEIL_ERR_FORMAT, "params insecure flag %u is not 0 or 1", insecure);
+  s->insecure = insecure;
+  return finish(r);
+}
+
+veil_status veil_rlwe_params_load(const void *data, size_t len, veil_rlwe_paramset *s) {
+  veil_rbuf r;
+  veil_rbuf_init(&r, data, len);
+  veil_rlwe_paramset t = {0};
+  uint8_t fp[VEIL_RLWE_FP_BYTES];
+  VEIL_TRY(header_take(&r, VEIL_OBJ_PARAMS, t.fingerprint));
+  VEIL_TRY(params_fields(&r, &t));
+  VEIL_TRY(veil_rlwe_paramset_check(&t));
+  veil_rlwe_paramset_fingerprint(&t, fp);
+  if (memcmp(fp, t.fingerprint, sizeof fp) != 0)
+    return veil_fail(VEIL_ERR_FORMAT, "params: the header's fingerprint does not match the stored parameters "
+                                      "(corrupted or edited)");
+  *s = t;
+  return VEIL_OK;
+}
 
 /* ---- secret and public keys ---------------------------------------------------------------------- */
 
