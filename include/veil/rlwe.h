@@ -300,6 +300,8 @@ typedef enum veil_rlwe_obj {
   VEIL_OBJ_GKS = 5,
   VEIL_OBJ_PT = 6,
   VEIL_OBJ_CT = 7,
+  VEIL_OBJ_HE_KEYS = 8,   /**< header of an encrypted-inference key file (include/veil/he.h) */
+  VEIL_OBJ_HE_TENSOR = 9, /**< header of an encrypted tensor file (include/veil/he.h) */
 } veil_rlwe_obj;
 
 /** Current format version. */
@@ -316,6 +318,12 @@ void veil_rlwe_header_write(veil_wbuf *w, veil_rlwe_obj type, const uint8_t fp[V
  */
 VEIL_WUR veil_status veil_rlwe_header_read(veil_rbuf *r, veil_rlwe_obj type,
                                            const uint8_t fp[VEIL_RLWE_FP_BYTES]);
+/**
+ * As veil_rlwe_header_read, but returns the fingerprint in @p fp instead of comparing it (for
+ * callers that report a parameter mismatch in their own words).
+ * Errors: VEIL_ERR_FORMAT (magic, version, truncated), VEIL_ERR_MISMATCH (type).
+ */
+VEIL_WUR veil_status veil_rlwe_header_peek(veil_rbuf *r, veil_rlwe_obj type, uint8_t fp[VEIL_RLWE_FP_BYTES]);
 
 /**
  * Writes a params object: the header (type VEIL_OBJ_PARAMS, the set's fingerprint), then u32 logn,

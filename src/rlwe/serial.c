@@ -22,8 +22,7 @@ static veil_status truncated(const char *what) {
   return veil_fail(VEIL_ERR_FORMAT, "truncated input while reading %s", what);
 }
 
-/* Reads and checks magic, version and type; the fingerprint is returned in @p f. */
-static veil_status header_take(veil_rbuf *r, veil_rlwe_obj type, uint8_t f[VEIL_RLWE_FP_BYTES]) {
+veil_status veil_rlwe_header_peek(veil_rbuf *r, veil_rlwe_obj type, uint8_t f[VEIL_RLWE_FP_BYTES]) {
   uint8_t m[4];
   uint32_t version, t;
   if (!veil_rbuf_bytes(r, m, 4) || !veil_rbuf_u32(r, &version) || !veil_rbuf_u32(r, &t) ||
@@ -41,7 +40,7 @@ static veil_status header_take(veil_rbuf *r, veil_rlwe_obj type, uint8_t f[VEIL_
 
 veil_status veil_rlwe_header_read(veil_rbuf *r, veil_rlwe_obj type, const uint8_t fp[VEIL_RLWE_FP_BYTES]) {
   uint8_t f[VEIL_RLWE_FP_BYTES];
-  VEIL_TRY(header_take(r, type, f));
+  VEIL_TRY(veil_rlwe_header_peek(r, type, f));
   if (memcmp(f, fp, VEIL_RLWE_FP_BYTES) != 0)
     return veil_fail(VEIL_ERR_MISMATCH, "parameter fingerprint differs from the context's");
   return VEIL_OK;
@@ -144,7 +143,7 @@ veil_status veil_rlwe_params_load(const void *data, size_t len, veil_rlwe_params
   veil_rbuf_init(&r, data, len);
   veil_rlwe_paramset t = {0};
   uint8_t fp[VEIL_RLWE_FP_BYTES];
-  VEIL_TRY(header_take(&r, VEIL_OBJ_PARAMS, t.fingerprint));
+  VEIL_TRY(veil_rlwe_header_peek(&r, VEIL_OBJ_PARAMS, t.fingerprint));
   VEIL_TRY(params_fields(&r, &t));
   VEIL_TRY(veil_rlwe_paramset_check(&t));
   veil_rlwe_paramset_fingerprint(&t, fp);
