@@ -122,8 +122,9 @@ static void fin_drop(fin *f) {
   f->buf = NULL, f->cap = 0;
 }
 
-/* Reads the next frame (at most @p max bytes) into f->buf, f->len; @p what names it in errors. */
-static veil_status fin_next(fin *f, size_t max, const char *what) {
+/* Reads the next frame (at most @p max bytes) into *buf (grown as needed, capacity *cap), its length
+ * into *len; @p what names it in errors. */
+static veil_status fin_frame(fin *f, size_t max, const char *what, uint8_t **buf, size_t *cap, size_t *len) {
   uint8_t b[8];
   uint64_t n = 0;
   if (f->left < 8) return veil_fail(VEIL_ERR_FORMAT, "%s: truncated before %s", f->path, what);
@@ -136,14 +137,20 @@ static veil_status fin_next(fin *f, size_t max, const char *what) {
     return veil_fail(VEIL_ERR_FORMAT, "%s: truncated in %s (%llu bytes announced, %llu left)", f->path, what,
                      (unsigned long long)n, (unsigned long long)f->left);
   if (n > max) return veil_fail(VEIL_ERR_FORMAT, "%s: %s of %llu bytes (at most %zu)", f->path, what, (unsigned long long)n, max);
-  if (n > f->cap) {
-    fin_drop(f);
-    if (!(f->buf = veil_malloc((size_t)n))) return veil_fail(VEIL_ERR_NOMEM, "%s: %s", f->path, what);
-    f->cap = (size_t)n;
+  if (n > *cap) {
+    if (*buf && f->secret) veil_memzero(*buf, *cap);
+    veil_free(*buf);
+    *cap = 0;
+    if (!(*buf = veil_malloc((size_t)n))) return veil_fail(VEIL_ERR_NOMEM, "%s: %s", f->path, what);
+    *cap = (size_t)n;
   }
-  if (!read_all(f->fd, f->buf, (size_t)n)) return veil_fail(VEIL_ERR_IO, "reading %s: %s", f->path, strerror(errno));
-  f->left -= n, f->len = (size_t)n;
+  if (!read_all(f->fd, *buf, (size_t)n)) return veil_fail(VEIL_ERR_IO, "reading %s: %s", f->path, strerror(errno));
+  f->left -= n, *len = (size_t)n;
   return VEIL_OK;
+}
+
+static veil_status fin_next(fin *f, size_t max, const char *what) {
+  return fin_frame(f, max, what, &f->buf, &f->cap, &f->len);
 }
 
 /* Closes; a successful read must have consumed the whole file. */
@@ -388,6 +395,45 @@ static veil_status tenshdr_check(const fin *f, const tenshdr *h, const veil_rlwe
   return VEIL_OK;
 }
 
+/* Ciphertexts read per parallel step: frames are read in order, then loaded (and their seeds expanded)
+ * on all threads. Memory: CT_CHUNK frames. */
+enum { CT_CHUNK = 32 };
+
+typedef struct ct_chunk {
+  uint8_t *buf[CT_CHUNK];
+  size_t cap[CT_CHUNK], len[CT_CHUNK];
+} ct_chunk;
+
+/* Loads @p k frames of @p ch into ct[0..k); on failure the first failing one is reloaded on this
+ * thread for its error detail (details are per thread). */
+static veil_status ct_chunk_load(const fin *f, const veil_rlwe_ctx *ctx, ct_chunk *ch, int k, uint64_t first, veil_rlwe_ct *ct) {
+  veil_status st[CT_CHUNK];
+#pragma omp parallel for num_threads(veil_threads()) schedule(dynamic)
+  for (int j = 0; j < k; j++) st[j] = veil_rlwe_ct_load(ctx, ch->buf[j], ch->len[j], &ct[j]);
+  for (int j = 0; j < k; j++) {
+    if (!st[j]) continue;
+    char what[48];
+    snprintf(what, sizeof what, "ciphertext %llu: ", (unsigned long long)(first + (uint64_t)j));
+    veil_rlwe_ct again;
+    if (!veil_rlwe_ct_load(ctx, ch->buf[j], ch->len[j], &again)) veil_rlwe_ct_free(&again);
+    return in_file(f->path, what, st[j]);
+  }
+  return VEIL_OK;
+}
+
+static veil_status tensor_cts(fin *f, const veil_rlwe_ctx *ctx, uint64_t count, veil_he_tensor *t) {
+  ct_chunk ch = {0};
+  veil_status st = VEIL_OK;
+  for (uint64_t i = 0; !st && i < count; i += CT_CHUNK) {
+    int k = count - i < CT_CHUNK ? (int)(count - i) : CT_CHUNK;
+    for (int j = 0; !st && j < k; j++) st = fin_frame(f, max_ct(ctx), "a ciphertext", &ch.buf[j], &ch.cap[j], &ch.len[j]);
+    if (!st) st = ct_chunk_load(f, ctx, &ch, k, i, &t->ct[i]);
+    t->count = (int64_t)(i + (uint64_t)k);
+  }
+  for (int j = 0; j < CT_CHUNK; j++) veil_free(ch.buf[j]);
+  return st;
+}
+
 static veil_status tensor_read(fin *f, const veil_rlwe_ctx *ctx, const uint8_t *key_id, const uint8_t *model_fp,
                                veil_he_tensor *t) {
   tenshdr h;
@@ -397,15 +443,7 @@ static veil_status tensor_read(fin *f, const veil_rlwe_ctx *ctx, const uint8_t *
     return veil_fail(VEIL_ERR_NOMEM, "%s: %llu ciphertexts", f->path, (unsigned long long)h.count);
   t->n_images = (int64_t)h.images, t->complex_packing = h.cplx;
   memcpy(t->key_id, h.key_id, sizeof t->key_id), memcpy(t->model_fp, h.model_fp, 32);
-  for (uint64_t i = 0; i < h.count; i++) {
-    VEIL_TRY(fin_next(f, max_ct(ctx), "a ciphertext"));
-    veil_status st = veil_rlwe_ct_load(ctx, f->buf, f->len, &t->ct[i]);
-    char what[48];
-    snprintf(what, sizeof what, "ciphertext %llu: ", (unsigned long long)i);
-    if (st) return in_file(f->path, what, st);
-    t->count = (int64_t)i + 1;
-  }
-  return VEIL_OK;
+  return tensor_cts(f, ctx, h.count, t);
 }
 
 veil_status veil_he_tensor_load_checked(const char *path, const veil_rlwe_ctx *ctx, const uint8_t key_id[VEIL_HE_KEYID_BYTES],
