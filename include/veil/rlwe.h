@@ -304,8 +304,11 @@ typedef enum veil_rlwe_obj {
   VEIL_OBJ_HE_TENSOR = 9, /**< header of an encrypted tensor file (include/veil/he.h) */
 } veil_rlwe_obj;
 
-/** Current format version. */
-#define VEIL_FORMAT_VERSION 1
+/**
+ * Current format version. 2: residues bit-packed (limb i of a polynomial is N values of
+ * bitlen(q_i) bits, little-endian bit stream, zero-padded to a byte); 1 (u64 words) is refused.
+ */
+#define VEIL_FORMAT_VERSION 2
 
 /**
  * Writes the common header: "VEIL", u32 version, u32 object type, the fingerprint.
