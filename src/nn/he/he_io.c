@@ -231,7 +231,7 @@ static veil_status keyhdr_read(fin *f, const veil_rlwe_ctx *c, uint32_t kind, ke
   if (h->kind != kind)
     return veil_fail(VEIL_ERR_MISMATCH, "%s: holds %s (kind %u), expected %s", f->path, kind_name(h->kind), h->kind,
                      kind_name(kind));
-  if (nbase < 1 || (int)nbase > c->nq)
+  if (nbase < 1 || nbase > (uint32_t)c->nq)
     return veil_fail(VEIL_ERR_FORMAT, "%s: %u base primes outside [1, %d]", f->path, nbase, c->nq);
   uint32_t allowed = kind == KIND_EVAL ? FLAG_RLK | FLAG_CONJ : 0;
   if (h->flags & ~allowed) return veil_fail(VEIL_ERR_FORMAT, "%s: unknown key flags 0x%x", f->path, h->flags);
@@ -389,7 +389,7 @@ static veil_status tenshdr_check(const fin *f, const tenshdr *h, const veil_rlwe
   if (h->images < 1 || h->images > most)
     return veil_fail(VEIL_ERR_FORMAT, "%s: %llu images outside [1, %llu]", f->path, (unsigned long long)h->images,
                      (unsigned long long)most);
-  if (h->count < 1 || h->count > f->left / 8 / (ctx->n + 1))
+  if (h->count < 1 || h->count > f->left / (8 + 44)) /* each ciphertext frame holds at least a length and a header */
     return veil_fail(VEIL_ERR_FORMAT, "%s: %llu ciphertexts do not fit the %llu bytes left", f->path,
                      (unsigned long long)h->count, (unsigned long long)f->left);
   return VEIL_OK;
