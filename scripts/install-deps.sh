@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang
   libsodium-dev libgmp-dev libmpfr-dev zlib1g-dev libpng-dev
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
-  libmicrohttpd-dev
+  libmicrohttpd-dev libcurl4-openssl-dev
 )
 
 missing=()

@@ -210,7 +210,7 @@ typedef struct veil_rlwe_ks {
   int nthreads;
   uint64_t *coef;   /**< (nq) x N: input in coefficient form */
   uint64_t *acc;    /**< 2 x (nq + np) x N: key-switched pair over QP before ModDown */
-  uint64_t *tmp;    /**< nthreads x (dnum + 1) x N: per-thread ModUp limbs */
+  uint64_t *tmp;    /**< nthreads x (2 dnum + 1) x N: per-thread ModUp limbs and their automorphisms */
   uint64_t *hoist;  /**< dnum x (nq + np) x N: hoisted decomposition (allocated on first hoist) */
   int hoist_level;  /**< level of the stored decomposition, -1 if none */
 } veil_rlwe_ks;
