@@ -84,9 +84,8 @@ typedef struct veil_boot {
   double da_scale[9]; /**< scale after the polynomial and after each double-angle step */
   int ncts, nstc;
   veil_boot_factor cts[VEIL_BOOT_MAX_FACTORS], stc[VEIL_BOOT_MAX_FACTORS];
-  veil_poly_plan cos_plan; /**< cos(2 pi K x / 2^r) on [-1, 1] (even Chebyshev interpolant) */
-  veil_poly_plan sin_plan; /**< sin(2 pi K x / 2^r) on [-1, 1] (odd) */
-  double cos_err;     /**< max interpolation error of the two polynomials on [-1, 1] (float64) */
+  veil_poly_plan exp_plan; /**< cos + sin of 2 pi K x / 2^r on [-1, 1] (even + odd interpolants) */
+  double cos_err;     /**< max interpolation error of the cosine and sine parts on [-1, 1] (float64) */
 } veil_boot;
 
 /**

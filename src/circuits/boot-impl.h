@@ -45,10 +45,15 @@ void veil__steps_add(int *steps, int *count, int s, int slots);
 
 /** Builds the CtS and StC factors of @p bt (fields lit, slots, packed, top and levels set). */
 VEIL_WUR veil_status veil__boot_dft_init(veil_boot *bt);
-/** Builds the cosine and sine polynomial plans (sets cos_err). */
+/** Builds the plan of cos + sin (even + odd interpolants; sets cos_err). */
 VEIL_WUR veil_status veil__boot_mod_init(veil_boot *bt);
-/** Depth of the polynomial part of EvalMod (the larger of the two plans). */
-int veil__boot_poly_depth(const veil_boot *bt);
+/**
+ * out = C(x) + i S(x) for the plan of P = C + S (C even, S odd in the Chebyshev basis) and the real
+ * x in @p in, at exactly @p scale (boot_exp.c). Errors: those of veil_poly_eval(); VEIL_ERR_INTERNAL
+ * if the plan multiplies a mixed-parity element by a non-even one.
+ */
+VEIL_WUR veil_status veil__boot_eval_cis(const veil_poly_plan *plan, veil_ckks_eval *ev, const veil_ckks_ct *in,
+                                         double scale, veil_ckks_ct *out);
 /**
  * out = exp(2 pi i K x) (complex slots) for the real x in @p in's slots, at exactly scale @p s_out
  * (the squaring schedule is derived backwards from it), level mod_level - poly depth - r.

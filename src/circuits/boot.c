@@ -54,8 +54,7 @@ void veil_boot_free(veil_boot *bt) {
     veil__factor_free(&bt->cts[i]);
     veil__factor_free(&bt->stc[i]);
   }
-  veil_poly_plan_free(&bt->cos_plan);
-  veil_poly_plan_free(&bt->sin_plan);
+  veil_poly_plan_free(&bt->exp_plan);
   memset(bt, 0, sizeof *bt);
 }
 
@@ -75,7 +74,7 @@ veil_status veil_boot_init(veil_boot *bt, const veil_ckks_ctx *ctx, const veil_b
   bt->nstc = lit->stc_levels;
   veil_status st = veil__boot_mod_init(bt);
   if (st == VEIL_OK) {
-    bt->out_level = bt->mod_level - veil__boot_poly_depth(bt) - lit->double_angle - lit->stc_levels;
+    bt->out_level = bt->mod_level - bt->exp_plan.depth - lit->double_angle - lit->stc_levels;
     st = veil__boot_dft_init(bt);
   }
   if (st)

@@ -45,52 +45,33 @@ static double interp_err(const veil_boot_lit *l, bool odd, const veil_cheb *p) {
   return e;
 }
 
-static veil_status plan_one(veil_boot *bt, bool odd, veil_poly_plan *plan) {
-  veil_cheb p = {0};
-  VEIL_TRY(interp(&bt->lit, odd, &p));
-  bt->cos_err = fmax(bt->cos_err, interp_err(&bt->lit, odd, &p));
-  veil_status st = veil_poly_plan_init(plan, &p);
-  veil_cheb_free(&p);
-  return st;
-}
-
+/* One plan for P = C + S (C the even cosine interpolant, S the odd sine one): see boot_exp.c. */
 veil_status veil__boot_mod_init(veil_boot *bt) {
-  VEIL_TRY(plan_one(bt, false, &bt->cos_plan));
-  VEIL_TRY(plan_one(bt, true, &bt->sin_plan));
-  return VEIL_OK;
-}
-
-int veil__boot_poly_depth(const veil_boot *bt) {
-  return bt->cos_plan.depth > bt->sin_plan.depth ? bt->cos_plan.depth : bt->sin_plan.depth;
-}
-
-/* One interpolant to @p level at exactly @p scale. */
-static veil_status eval_trig(const veil_poly_plan *plan, veil_ckks_eval *ev, const veil_ckks_ct *in, int level,
-                             double scale, veil_ckks_ct *out) {
-  veil_poly_ops ops;
-  veil_poly_ops_ckks(&ops, ev);
-  VEIL_TRY(veil_poly_eval(plan, &ops, in, scale, out));
-  return out->level > level ? veil_ckks_drop_levels(ev, out, out->level - level) : VEIL_OK;
+  veil_cheb c = {0}, sn = {0};
+  veil_status st = interp(&bt->lit, false, &c);
+  if (st == VEIL_OK)
+    st = interp(&bt->lit, true, &sn);
+  if (st == VEIL_OK) {
+    bt->cos_err = fmax(interp_err(&bt->lit, false, &c), interp_err(&bt->lit, true, &sn));
+    for (int k = 1; k <= c.degree; k += 2)
+      c.c[k] = sn.c[k];
+    st = veil_poly_plan_init(&bt->exp_plan, &c);
+  }
+  veil_cheb_free(&c);
+  veil_cheb_free(&sn);
+  return st;
 }
 
 veil_status veil__boot_eval_exp(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in, double s_out,
                                 veil_ckks_ct *out) {
   if (in->level != bt->mod_level)
     return veil_fail(VEIL_ERR_MISMATCH, "EvalMod: input at level %d, expected %d", in->level, bt->mod_level);
-  int r = bt->lit.double_angle, lvl0 = bt->mod_level - veil__boot_poly_depth(bt);
+  int r = bt->lit.double_angle, lvl0 = bt->mod_level - bt->exp_plan.depth;
   double s[9];
   s[r] = s_out; /* step j squares at level lvl0 - j and divides by that prime */
   for (int j = r - 1; j >= 0; j--)
     s[j] = sqrt(s[j + 1] * (double)ev->ctx->rlwe.mod[lvl0 - j].q);
-  veil_ckks_ct sn = {0};
-  veil_status st = eval_trig(&bt->cos_plan, ev, in, lvl0, s[0], out);
-  if (st == VEIL_OK)
-    st = eval_trig(&bt->sin_plan, ev, in, lvl0, s[0], &sn);
-  if (st == VEIL_OK)
-    st = veil_ckks_mul_i(ev, &sn, &sn);
-  if (st == VEIL_OK)
-    st = veil_ckks_add(ev, out, out, &sn); /* cos + i sin */
-  veil_rlwe_ct_free(&sn);
+  veil_status st = veil__boot_eval_cis(&bt->exp_plan, ev, in, s[0], out); /* cos + i sin */
   for (int j = 0; j < r && st == VEIL_OK; j++) {
     st = veil_ckks_mul(ev, out, out, out);
     if (st == VEIL_OK)

@@ -8,7 +8,7 @@ veil_status veil_boot_params_128(int logn, veil_ckks_params_lit *ck, veil_boot_l
   bl->k = 512;           /* dense ternary: sigma(I) = sqrt(h / 12) ~ 60 at N = 2^16; K > 8.4 sigma */
   bl->double_angle = 7;  /* exp(2 pi i K x / 128): degree 55 interpolates cos and sin to 2^-47 */
   bl->cos_degree = 55;
-  bl->log_msg_ratio = 7;
+  bl->log_msg_ratio = 6;
   *ck = (veil_ckks_params_lit){.logn = logn, .log_scale = 40, .np = 4, .dnum = 8, .security = 128,
                                .insecure_test_only = logn < 16};
   ck->q_bits[ck->nq++] = 60;                                         /* q_0 */
