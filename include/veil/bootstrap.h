@@ -18,10 +18,13 @@
  *     t_re = v + conj(v), t_im = -i (v - conj(v)): for full slots two ciphertexts; for n <= N/4 the
  *     last factor writes into the first half of 2n-periodic slots and t_im is rotated into the
  *     second half, giving one real ciphertext;
- *  5. EvalMod: sin(2 pi t) ~ 2 pi m / q_0 by a Chebyshev interpolant of cos(2 pi (K x - 1/4) / 2^r)
- *     on x = t / K in [-1, 1] followed by r double-angle steps cos(2a) = 2 cos^2(a) - 1;
+ *  5. EvalMod: z = exp(2 pi i K x / 2^r) on x = t / K in [-1, 1] (Chebyshev interpolants of cos and
+ *     sin evaluated as one plan), then r complex squarings z <- z^2 (an error doubles per step, for
+ *     every t); sin(2 pi t) = Im z ~ 2 pi m / q_0;
  *  6. SlotToCoeff: the special FFT (stages in the opposite order) times q_0 / (2 pi D_0), after
- *     recombining t_re + i t_im.
+ *     recombining Im z_re + i Im z_im (one conjugation).
+ * The DFT factors' scale ratios are balanced so that every diagonal plaintext keeps the same
+ * precision; CoeffToSlot splits real and imaginary parts before its last rescale.
  * The output has the context's default scale exactly (the last SlotToCoeff factor moves the scale
  * from EvalMod's large one to it) and sits at level out_level = nq - 1 -
  * cts_levels - (EvalMod depth) - stc_levels.
@@ -53,8 +56,8 @@ typedef struct veil_boot_lit {
   int cts_levels;     /**< CoeffToSlot factors (levels), 1..min(log_slots, 8) */
   int stc_levels;     /**< SlotToCoeff factors (levels), 1..min(log_slots, 8) */
   int k;              /**< EvalMod range: |I| + 1 <= k, 1..4096 (about 8.5 sqrt(h/12) suffices) */
-  int double_angle;   /**< double-angle steps r, 0..8 */
-  int cos_degree;     /**< Chebyshev degree of the scaled cosine, 2..1023 */
+  int double_angle;   /**< complex squarings r (angle doublings), 0..8 */
+  int cos_degree;     /**< Chebyshev degree of the cos/sin(2 pi K x / 2^r) interpolants, 2..1023 */
   int log_msg_ratio;  /**< log2(q_0 / D_0), 1..30 */
 } veil_boot_lit;
 
@@ -84,8 +87,8 @@ typedef struct veil_boot {
   double da_scale[9]; /**< scale after the polynomial and after each double-angle step */
   int ncts, nstc;
   veil_boot_factor cts[VEIL_BOOT_MAX_FACTORS], stc[VEIL_BOOT_MAX_FACTORS];
-  veil_poly_plan cos_plan;
-  double cos_err;     /**< max interpolation error of the cosine polynomial on [-1, 1] (float64) */
+  veil_poly_plan exp_plan; /**< cos + sin of 2 pi K x / 2^r on [-1, 1] (even + odd interpolants) */
+  double cos_err;     /**< max interpolation error of the cosine and sine parts on [-1, 1] (float64) */
 } veil_boot;
 
 /**
@@ -109,9 +112,9 @@ void veil_boot_free(veil_boot *bt);
 /**
  * The 128-bit parameter set for bootstrapping N/2 = 2^(logn - 1) slots (docs/bootstrapping.md):
  * dense uniform ternary secret, chain q_0 (60 bits), 9 user levels and 3 SlotToCoeff levels of 40
- * bits (scale 2^40), 13 EvalMod and 3 CoeffToSlot levels of 56 bits, 5 special primes of 60 bits,
- * dnum 6: log2(QP) ~ 1736 <= 1747, the 128-bit bound at N = 2^16 (DESIGN.md section 5). EvalMod:
- * K = 512, r = 7, cosine degree 55. For logn 12..15 the same chain is returned with
+ * bits (scale 2^40), 13 EvalMod and 3 CoeffToSlot levels of 60 bits, 4 special primes of 60 bits,
+ * dnum 8: log2(QP) ~ 1740 <= 1747, the 128-bit bound at N = 2^16 (DESIGN.md section 5). EvalMod:
+ * K = 512, r = 7, degree 55, log_msg_ratio 6. For logn 12..15 the same chain is returned with
  * insecure_test_only set (smoke runs only). Errors: VEIL_ERR_INVALID_ARG (logn outside 12..16).
  */
 VEIL_WUR veil_status veil_boot_params_128(int logn, veil_ckks_params_lit *ck, veil_boot_lit *bl);

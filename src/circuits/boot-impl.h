@@ -31,6 +31,9 @@ VEIL_WUR veil_status veil__dft_group(const veil_ckks_encoder *enc, int n, int di
 VEIL_WUR veil_status veil__factor_init(veil_boot_factor *f, const veil_ckks_ctx *ctx, const veil__smat *m,
                                        int level, double ratio);
 void veil__factor_free(veil_boot_factor *f);
+/** out = M in before the rescale: level of in, scale label in.scale * ratio * q_level (out != in). */
+VEIL_WUR veil_status veil__factor_apply(const veil_boot_factor *f, veil_ckks_eval *ev, const veil_ckks_ct *in,
+                                        veil_ckks_ct *out);
 /** out = M in (one level, one rescale). */
 VEIL_WUR veil_status veil__factor_eval(const veil_boot_factor *f, veil_ckks_eval *ev, const veil_ckks_ct *in,
                                        veil_ckks_ct *out);
@@ -42,10 +45,22 @@ void veil__steps_add(int *steps, int *count, int s, int slots);
 
 /** Builds the CtS and StC factors of @p bt (fields lit, slots, packed, top and levels set). */
 VEIL_WUR veil_status veil__boot_dft_init(veil_boot *bt);
-/** Builds the cosine polynomial plan. */
+/** Builds the plan of cos + sin (even + odd interpolants; sets cos_err). */
 VEIL_WUR veil_status veil__boot_mod_init(veil_boot *bt);
-/** EvalMod with the final scale @p s_out (the double-angle schedule is derived backwards from it). */
-VEIL_WUR veil_status veil__boot_eval_mod(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in,
+/**
+ * out = C(x) + i S(x) for the plan of P = C + S (C even, S odd in the Chebyshev basis) and the real
+ * x in @p in, at exactly @p scale (boot_exp.c). Errors: those of veil_poly_eval(); VEIL_ERR_INTERNAL
+ * if the plan multiplies a mixed-parity element by a non-even one.
+ */
+VEIL_WUR veil_status veil__boot_eval_cis(const veil_poly_plan *plan, veil_ckks_eval *ev, const veil_ckks_ct *in,
+                                         double scale, veil_ckks_ct *out);
+/**
+ * out = exp(2 pi i K x) (complex slots) for the real x in @p in's slots, at exactly scale @p s_out
+ * (the squaring schedule is derived backwards from it), level mod_level - poly depth - r.
+ */
+VEIL_WUR veil_status veil__boot_eval_exp(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in,
                                          double s_out, veil_ckks_ct *out);
+/** out = i (conj z - z) = 2 Im z (one conjugation; scale and level of z). */
+VEIL_WUR veil_status veil__boot_imag2(veil_ckks_eval *ev, const veil_ckks_ct *z, veil_ckks_ct *out);
 
 #endif

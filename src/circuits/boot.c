@@ -54,7 +54,7 @@ void veil_boot_free(veil_boot *bt) {
     veil__factor_free(&bt->cts[i]);
     veil__factor_free(&bt->stc[i]);
   }
-  veil_poly_plan_free(&bt->cos_plan);
+  veil_poly_plan_free(&bt->exp_plan);
   memset(bt, 0, sizeof *bt);
 }
 
@@ -74,7 +74,7 @@ veil_status veil_boot_init(veil_boot *bt, const veil_ckks_ctx *ctx, const veil_b
   bt->nstc = lit->stc_levels;
   veil_status st = veil__boot_mod_init(bt);
   if (st == VEIL_OK) {
-    bt->out_level = bt->mod_level - bt->cos_plan.depth - lit->double_angle - lit->stc_levels;
+    bt->out_level = bt->mod_level - bt->exp_plan.depth - lit->double_angle - lit->stc_levels;
     st = veil__boot_dft_init(bt);
   }
   if (st)
@@ -89,8 +89,8 @@ static void group_range(int L, int G, int g, int *lo, int *hi) {
   *hi = *lo + base - 1 + (g < extra);
 }
 
-/* CtS factor k (applied k-th): inverse stages of the k-th highest group. */
-static veil_status cts_factor(veil_boot *bt, int k) {
+/* CtS matrix k (applied k-th): inverse stages of the k-th highest group. */
+static veil_status cts_matrix(const veil_boot *bt, int k, veil__smat *out) {
   const veil_ckks_ctx *ctx = bt->ctx;
   int n = bt->slots, G = bt->ncts, lo, hi;
   bool last = k == G - 1;
@@ -98,63 +98,98 @@ static veil_status cts_factor(veil_boot *bt, int k) {
   group_range(bt->lit.log_slots, G, G - 1 - k, &lo, &hi);
   double sub = (double)(ctx->rlwe.n / 2) / n; /* SubSum multiplies by N / 2n */
   double complex c = k == 0 ? 1.0 / (2.0 * sub * bt->lit.k) : 1.0;
-  veil__smat m = {0}, e = {0}, me = {0};
+  veil__smat m = {0}, e = {0};
   VEIL_TRY(veil__dft_group(&ctx->enc, n, dim, 1 << lo, 1 << hi, true, c, &m));
-  veil_status st = VEIL_OK;
-  if (last && bt->packed) { /* keep the first n slots of each 2n-period */
-    st = veil__smat_init(&e, dim);
-    for (int t = 0; t < n && st == VEIL_OK; t++)
-      st = veil__smat_add(&e, 0, t, 1.0);
-    if (st == VEIL_OK)
-      st = veil__smat_mul_free(&e, &m, &me);
-    m = me;
+  if (!(last && bt->packed)) {
+    *out = m;
+    return VEIL_OK;
   }
-  double ratio = last ? bt->mod_scale / (double)ctx->rlwe.mod[0].q : 1.0;
+  veil_status st = veil__smat_init(&e, dim); /* keep the first n slots of each 2n-period */
+  for (int t = 0; t < n && st == VEIL_OK; t++)
+    st = veil__smat_add(&e, 0, t, 1.0);
   if (st == VEIL_OK)
-    st = veil__factor_init(&bt->cts[k], ctx, &m, bt->top - k, ratio);
+    return veil__smat_mul_free(&e, &m, out);
   veil__smat_free(&m);
   veil__smat_free(&e);
   return st;
 }
 
-/* StC factor k: forward stages of the k-th lowest group; the first one starts with the 2^ratio /
+/* StC matrix k: forward stages of the k-th lowest group; the first one starts with the 2^ratio /
  * (2 pi) constant and, packed, with out[t] = y[t] + i y[t + n]. */
-static veil_status stc_factor(veil_boot *bt, int k) {
+static veil_status stc_matrix(const veil_boot *bt, int k, veil__smat *out) {
   const veil_ckks_ctx *ctx = bt->ctx;
   int n = bt->slots, lo, hi, dim = bt->packed ? 2 * n : n;
   group_range(bt->lit.log_slots, bt->nstc, k, &lo, &hi);
   double complex c = k == 0 ? ldexp(1.0, bt->lit.log_msg_ratio) / (2.0 * M_PI) : 1.0;
-  veil__smat m = {0}, cm = {0}, mc = {0};
+  veil__smat m = {0}, cm = {0};
   VEIL_TRY(veil__dft_group(&ctx->enc, n, dim, 1 << lo, 1 << hi, false, c, &m));
-  veil_status st = VEIL_OK;
-  if (k == 0 && bt->packed) {
-    st = veil__smat_init(&cm, dim);
-    for (int t = 0; t < dim && st == VEIL_OK; t++) {
-      st = veil__smat_add(&cm, 0, t, t < n ? 1.0 : I);
-      if (st == VEIL_OK)
-        st = veil__smat_add(&cm, n, t, t < n ? I : 1.0);
-    }
-    if (st == VEIL_OK)
-      st = veil__smat_mul_free(&m, &cm, &mc);
-    m = mc;
+  if (!(k == 0 && bt->packed)) {
+    *out = m;
+    return VEIL_OK;
   }
-  int stc_top = bt->out_level + bt->nstc;
-  /* each factor moves the scale by the same ratio, from sin_scale down to out_scale (diagonals keep
-   * about log2(q_l) - log2(sin_scale / out_scale) / nstc bits) */
-  double ratio = pow(bt->out_scale / bt->sin_scale, 1.0 / bt->nstc);
+  veil_status st = veil__smat_init(&cm, dim);
+  for (int t = 0; t < dim && st == VEIL_OK; t++) {
+    st = veil__smat_add(&cm, 0, t, t < n ? 1.0 : I);
+    if (st == VEIL_OK)
+      st = veil__smat_add(&cm, n, t, t < n ? I : 1.0);
+  }
   if (st == VEIL_OK)
-    st = veil__factor_init(&bt->stc[k], ctx, &m, stc_top - k, ratio);
+    return veil__smat_mul_free(&m, &cm, out);
   veil__smat_free(&m);
   veil__smat_free(&cm);
   return st;
 }
 
-veil_status veil__boot_dft_init(veil_boot *bt) {
-  for (int k = 0; k < bt->ncts; k++)
-    VEIL_TRY(cts_factor(bt, k));
-  for (int k = 0; k < bt->nstc; k++)
-    VEIL_TRY(stc_factor(bt, k));
+/* Largest |entry| of @p m. */
+static double smat_max(const veil__smat *m) {
+  double g = 0;
+  for (int o = 0; o < m->dim; o++)
+    for (int t = 0; m->d[o] && t < m->dim; t++)
+      g = fmax(g, cabs(m->d[o][t]));
+  return g;
+}
+
+/* Encodes the G factors m[0..G) (inputs at levels top, top - 1, ..) so that the scale moves by
+ * @p total over them and every diagonal plaintext has the same largest coefficient q_l C: factor k
+ * gets scale ratio C / max|m_k|. A plaintext rounding error is relative to that coefficient, so
+ * balancing them (instead of folding small constants such as 1 / 2K into one factor) maximizes the
+ * worst factor's precision. */
+static veil_status place_factors(const veil_boot *bt, veil__smat *m, int G, int top, double total,
+                                 veil_boot_factor *f) {
+  double g[VEIL_BOOT_MAX_FACTORS], logc = log2(total);
+  for (int k = 0; k < G; k++) {
+    g[k] = smat_max(&m[k]);
+    logc += log2(g[k]);
+  }
+  logc /= G;
+  double done = 1;
+  for (int k = 0; k < G; k++) {
+    double r = k == G - 1 ? total / done : exp2(logc) / g[k];
+    done *= r;
+    VEIL_TRY(veil__factor_init(&f[k], bt->ctx, &m[k], top - k, r));
+  }
   return VEIL_OK;
+}
+
+/* Builds the G matrices of one direction, then encodes them. */
+static veil_status build_dir(veil_boot *bt, bool cts) {
+  veil__smat m[VEIL_BOOT_MAX_FACTORS] = {0};
+  int G = cts ? bt->ncts : bt->nstc;
+  veil_status st = VEIL_OK;
+  for (int k = 0; k < G && st == VEIL_OK; k++)
+    st = cts ? cts_matrix(bt, k, &m[k]) : stc_matrix(bt, k, &m[k]);
+  if (st == VEIL_OK && cts)
+    st = place_factors(bt, m, G, bt->top, bt->mod_scale / (double)bt->ctx->rlwe.mod[0].q, bt->cts);
+  else if (st == VEIL_OK)
+    st = place_factors(bt, m, G, bt->out_level + G, bt->out_scale / bt->sin_scale, bt->stc);
+  for (int k = 0; k < G; k++)
+    veil__smat_free(&m[k]);
+  return st;
+}
+
+veil_status veil__boot_dft_init(veil_boot *bt) {
+  VEIL_TRY(build_dir(bt, true));
+  return build_dir(bt, false);
 }
 
 void veil_boot_rotations(const veil_boot *bt, int *steps, int *count) {

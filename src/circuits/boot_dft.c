@@ -255,16 +255,17 @@ static veil_status babies(const veil_boot_factor *f, veil_ckks_eval *ev, const v
   return st;
 }
 
-veil_status veil__factor_eval(const veil_boot_factor *f, veil_ckks_eval *ev, const veil_ckks_ct *in,
-                              veil_ckks_ct *out) {
+veil_status veil__factor_apply(const veil_boot_factor *f, veil_ckks_eval *ev, const veil_ckks_ct *in,
+                               veil_ckks_ct *out) {
   if (in->level != f->level)
     return veil_fail(VEIL_ERR_MISMATCH, "bootstrap DFT: input at level %d, factor encoded for level %d", in->level,
                      f->level);
   if (f->n1 > VEIL__MAX_BABY)
     return veil_fail(VEIL_ERR_INVALID_ARG, "bootstrap DFT: %d baby steps exceed %d", f->n1, VEIL__MAX_BABY);
-  veil_ckks_ct baby[VEIL__MAX_BABY], inner = {0}, acc = {0};
+  veil_ckks_ct baby[VEIL__MAX_BABY], inner = {0};
   memset(baby, 0, sizeof baby);
   veil_status st = babies(f, ev, in, baby);
+  out->size = 0;
   for (int d = 0; d < f->ndiag && st == VEIL_OK;) {
     int g = veil__factor_giant(f, d);
     inner.size = 0;
@@ -275,17 +276,24 @@ veil_status veil__factor_eval(const veil_boot_factor *f, veil_ckks_eval *ev, con
     if (st == VEIL_OK && floor_mod(g, (int)(ev->ctx->rlwe.n / 2)) != 0)
       st = veil_ckks_rotate(ev, &inner, &inner, g);
     if (st == VEIL_OK)
-      st = acc.size == 0 ? veil_rlwe_ct_copy(&ev->ctx->rlwe, &acc, &inner) : veil_ckks_add(ev, &acc, &acc, &inner);
+      st = out->size == 0 ? veil_rlwe_ct_copy(&ev->ctx->rlwe, out, &inner) : veil_ckks_add(ev, out, out, &inner);
   }
+  for (int i = 0; i < VEIL__MAX_BABY; i++)
+    veil_rlwe_ct_free(&baby[i]);
+  veil_rlwe_ct_free(&inner);
+  return st;
+}
+
+veil_status veil__factor_eval(const veil_boot_factor *f, veil_ckks_eval *ev, const veil_ckks_ct *in,
+                              veil_ckks_ct *out) {
+  veil_ckks_ct acc = {0};
+  veil_status st = veil__factor_apply(f, ev, in, &acc);
   if (st == VEIL_OK)
     st = veil_ckks_rescale(ev, &acc);
   if (st == VEIL_OK) {
     acc.scale = in->scale * f->ratio; /* (s q_l ratio) / q_l */
     st = veil_rlwe_ct_copy(&ev->ctx->rlwe, out, &acc);
   }
-  for (int i = 0; i < VEIL__MAX_BABY; i++)
-    veil_rlwe_ct_free(&baby[i]);
-  veil_rlwe_ct_free(&inner);
   veil_rlwe_ct_free(&acc);
   return st;
 }

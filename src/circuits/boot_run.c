@@ -91,13 +91,32 @@ static veil_status split(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckk
   return st;
 }
 
+/* Rescales @p ct and sets its scale label to exactly @p scale. */
+static veil_status rescale_to(veil_ckks_eval *ev, veil_ckks_ct *ct, double scale) {
+  VEIL_TRY(veil_ckks_rescale(ev, ct));
+  ct->scale = scale;
+  return VEIL_OK;
+}
+
+/* The last CtS factor is split into real and imaginary parts before its rescale, so that the
+ * conjugation's key-switching noise is divided by that prime too (after the rescale it would sit
+ * directly on t / K, where EvalMod multiplies it by 2 pi K). */
 veil_status veil_boot_coeff_to_slot(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in,
                                     veil_ckks_ct *re, veil_ckks_ct *im) {
-  veil_ckks_ct v = {0};
-  veil_status st = run_factors(bt->cts, bt->ncts, ev, in, &v);
+  veil_ckks_ct v = {0}, u = {0};
+  const veil_boot_factor *last = &bt->cts[bt->ncts - 1];
+  veil_status st = bt->ncts > 1 ? run_factors(bt->cts, bt->ncts - 1, ev, in, &u) : veil_rlwe_ct_copy(&ev->ctx->rlwe, &u, in);
+  double s = u.scale * last->ratio;
+  if (st == VEIL_OK)
+    st = veil__factor_apply(last, ev, &u, &v);
   if (st == VEIL_OK)
     st = split(bt, ev, &v, re, bt->packed ? NULL : im);
+  if (st == VEIL_OK)
+    st = rescale_to(ev, re, s);
+  if (st == VEIL_OK && !bt->packed)
+    st = rescale_to(ev, im, s);
   veil_rlwe_ct_free(&v);
+  veil_rlwe_ct_free(&u);
   return st;
 }
 
@@ -133,20 +152,42 @@ static veil_status scale_up(const veil_boot *bt, veil_ckks_eval *ev, const veil_
   return VEIL_OK;
 }
 
+/* The SlotToCoeff input 2 (Im z_re + i Im z_im) = (z_im - i z_re) - conj(z_im + i z_re) from the two
+ * EvalMod outputs with one conjugation (packed, z_im NULL: 2 Im z_re). */
+static veil_status sin_pack(veil_ckks_eval *ev, const veil_ckks_ct *zre, const veil_ckks_ct *zim, veil_ckks_ct *w) {
+  if (!zim)
+    return veil__boot_imag2(ev, zre, w);
+  veil_ckks_ct a = {0}, cj = {0};
+  veil_status st = veil_ckks_mul_i(ev, &a, zre);
+  if (st == VEIL_OK)
+    st = veil_ckks_sub(ev, w, zim, &a);
+  if (st == VEIL_OK)
+    st = veil_ckks_add(ev, &a, zim, &a);
+  if (st == VEIL_OK)
+    st = veil_ckks_conjugate(ev, &cj, &a);
+  if (st == VEIL_OK)
+    st = veil_ckks_sub(ev, w, w, &cj);
+  veil_rlwe_ct_free(&a);
+  veil_rlwe_ct_free(&cj);
+  return st;
+}
+
 /* EvalMod on re (and im) ending at scale s_out, then SlotToCoeff. */
-static veil_status mod_and_stc(const veil_boot *bt, veil_ckks_eval *ev, veil_ckks_ct *re, veil_ckks_ct *im,
+static veil_status mod_and_stc(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *re, const veil_ckks_ct *im,
                                double s_out, veil_ckks_ct *out) {
-  veil_ckks_ct t = {0};
-  veil_status st = veil__boot_eval_mod(bt, ev, re, s_out, &t);
-  if (st == VEIL_OK)
-    st = veil_rlwe_ct_copy(&ev->ctx->rlwe, re, &t);
+  veil_ckks_ct zre = {0}, zim = {0}, w = {0};
+  veil_status st = veil__boot_eval_exp(bt, ev, re, s_out / 2, &zre);
   if (st == VEIL_OK && !bt->packed)
-    st = veil__boot_eval_mod(bt, ev, im, s_out, &t);
-  if (st == VEIL_OK && !bt->packed)
-    st = veil_rlwe_ct_copy(&ev->ctx->rlwe, im, &t);
+    st = veil__boot_eval_exp(bt, ev, im, s_out / 2, &zim);
   if (st == VEIL_OK)
-    st = veil_boot_slot_to_coeff(bt, ev, re, bt->packed ? NULL : im, out);
-  veil_rlwe_ct_free(&t);
+    st = sin_pack(ev, &zre, bt->packed ? NULL : &zim, &w);
+  if (st == VEIL_OK) {
+    w.scale = s_out; /* twice the value at scale s_out / 2 is the value at s_out */
+    st = run_factors(bt->stc, bt->nstc, ev, &w, out);
+  }
+  veil_rlwe_ct_free(&zre);
+  veil_rlwe_ct_free(&zim);
+  veil_rlwe_ct_free(&w);
   return st;
 }
 

@@ -4,32 +4,60 @@
 #include <string.h>
 
 #include "bench.h"
+#include "bench_boot.h"
 #include "veil/bootstrap.h"
 
 typedef struct boot_case {
-  veil_ckks_params p;
-  veil_ckks_ctx ctx;
-  veil_boot bt;
-  veil_rlwe_sk sk;
-  veil_rlwe_swk rlk;
-  veil_rlwe_gks gks;
-  veil_ckks_eval ev;
+  veil_bench_boot b;
   veil_ckks_ct in, out;
   double *x;
   size_t slots;
-  double keygen_ms;
   veil_status st;
 } boot_case;
+
+veil_status veil_bench_boot_init(veil_bench_boot *b, int logn) {
+  veil_ckks_params_lit lit;
+  veil_boot_lit bl;
+  VEIL_TRY(veil_boot_params_128(logn, &lit, &bl));
+  VEIL_TRY(veil_ckks_params_resolve(&lit, &b->p));
+  VEIL_TRY(veil_ckks_ctx_init(&b->ctx, &b->p));
+  VEIL_TRY(veil_boot_init(&b->bt, &b->ctx, &bl));
+  VEIL_TRY(veil_rlwe_sk_gen(&b->ctx.rlwe, &b->sk));
+  uint64_t t0 = veil_now_ns();
+  VEIL_TRY(veil_rlwe_relin_key_gen(&b->ctx.rlwe, &b->sk, &b->rlk));
+  VEIL_TRY(veil_boot_keys_gen(&b->bt, &b->sk, &b->gks));
+  b->keygen_ms = (double)(veil_now_ns() - t0) / 1e6;
+  return veil_ckks_eval_init(&b->ev, &b->ctx, &b->rlk, &b->gks);
+}
+
+void veil_bench_boot_free(veil_bench_boot *b) {
+  veil_ckks_eval_free(&b->ev);
+  veil_rlwe_gks_free(&b->gks);
+  veil_rlwe_swk_free(&b->rlk);
+  veil_rlwe_sk_free(&b->sk);
+  veil_boot_free(&b->bt);
+  veil_ckks_ctx_free(&b->ctx);
+}
+
+double veil_bench_boot_key_mb(const veil_bench_boot *b) {
+  veil_ckks_key_sizes ks;
+  veil_ckks_params_key_sizes(&b->p, &ks);
+  return (double)(ks.rlk_seeded + (uint64_t)b->gks.count * ks.galois_seeded) / 1048576.0;
+}
+
+veil_status veil_bench_boot_decrypt(veil_bench_boot *b, const veil_ckks_ct *ct, double complex *out, size_t n) {
+  veil_ckks_pt pt = {0};
+  veil_status st = veil_rlwe_decrypt(&b->ctx.rlwe, &b->sk, ct, &pt);
+  if (st == VEIL_OK)
+    st = veil_ckks_pt_decode(&b->ctx, &pt, out, n);
+  veil_rlwe_pt_free(&pt);
+  return st;
+}
 
 static void case_free(boot_case *c) {
   veil_rlwe_ct_free(&c->in);
   veil_rlwe_ct_free(&c->out);
-  veil_ckks_eval_free(&c->ev);
-  veil_rlwe_gks_free(&c->gks);
-  veil_rlwe_swk_free(&c->rlk);
-  veil_rlwe_sk_free(&c->sk);
-  veil_boot_free(&c->bt);
-  veil_ckks_ctx_free(&c->ctx);
+  veil_bench_boot_free(&c->b);
   veil_free(c->x);
 }
 
@@ -46,42 +74,28 @@ static veil_status encrypt_input(boot_case *c) {
     c->x[i] = 2.0 * (double)(rnd[i] >> 11) * 0x1p-53 - 1.0;
   veil_free(rnd);
   veil_ckks_pt pt;
-  VEIL_TRY(veil_ckks_pt_encode_real(&c->ctx, c->x, c->slots, 0, c->ctx.scale, &pt));
-  veil_status st = veil_rlwe_encrypt_sk(&c->ctx.rlwe, &c->sk, &pt, &c->in);
+  VEIL_TRY(veil_ckks_pt_encode_real(&c->b.ctx, c->x, c->slots, 0, c->b.ctx.scale, &pt));
+  veil_status st = veil_rlwe_encrypt_sk(&c->b.ctx.rlwe, &c->b.sk, &pt, &c->in);
   veil_rlwe_pt_free(&pt);
   return st;
 }
 
 static veil_status case_init(boot_case *c, int logn) {
-  veil_ckks_params_lit lit;
-  veil_boot_lit bl;
-  VEIL_TRY(veil_boot_params_128(logn, &lit, &bl));
-  VEIL_TRY(veil_ckks_params_resolve(&lit, &c->p));
-  VEIL_TRY(veil_ckks_ctx_init(&c->ctx, &c->p));
-  VEIL_TRY(veil_boot_init(&c->bt, &c->ctx, &bl));
-  VEIL_TRY(veil_rlwe_sk_gen(&c->ctx.rlwe, &c->sk));
-  uint64_t t0 = veil_now_ns();
-  VEIL_TRY(veil_rlwe_relin_key_gen(&c->ctx.rlwe, &c->sk, &c->rlk));
-  VEIL_TRY(veil_boot_keys_gen(&c->bt, &c->sk, &c->gks));
-  c->keygen_ms = (double)(veil_now_ns() - t0) / 1e6;
-  VEIL_TRY(veil_ckks_eval_init(&c->ev, &c->ctx, &c->rlk, &c->gks));
-  c->slots = (size_t)c->bt.slots;
+  VEIL_TRY(veil_bench_boot_init(&c->b, logn));
+  c->slots = (size_t)c->b.bt.slots;
   return encrypt_input(c);
 }
 
 static void run_once(void *ctx) {
   boot_case *c = ctx;
   if (c->st == VEIL_OK)
-    c->st = veil_boot_run(&c->bt, &c->ev, &c->in, &c->out);
+    c->st = veil_boot_run(&c->b.bt, &c->b.ev, &c->in, &c->out);
 }
 
 /* Mean over the slots of -log2 |decrypt(out) - x| and the max error. */
 static veil_status case_precision(boot_case *c, double *bits, double *max_err) {
-  veil_ckks_pt pt = {0};
   double complex *y = veil_malloc(c->slots * sizeof *y);
-  veil_status st = y ? veil_rlwe_decrypt(&c->ctx.rlwe, &c->sk, &c->out, &pt) : veil_fail(VEIL_ERR_NOMEM, "decode");
-  if (st == VEIL_OK)
-    st = veil_ckks_pt_decode(&c->ctx, &pt, y, c->slots);
+  veil_status st = y ? veil_bench_boot_decrypt(&c->b, &c->out, y, c->slots) : veil_fail(VEIL_ERR_NOMEM, "decode");
   double s = 0;
   *max_err = 0;
   for (size_t i = 0; st == VEIL_OK && i < c->slots; i++) {
@@ -90,39 +104,37 @@ static veil_status case_precision(boot_case *c, double *bits, double *max_err) {
     s += -log2(fmax(e, 0x1p-60));
   }
   *bits = s / (double)c->slots;
-  veil_rlwe_pt_free(&pt);
   veil_free(y);
   return st;
 }
 
 static void print(const boot_case *c, int threads, double ms, double bits, double max_err, bool json) {
-  veil_ckks_key_sizes ks;
-  veil_ckks_params_key_sizes(&c->p, &ks);
-  double key_mb = (double)(ks.rlk_seeded + (uint64_t)c->gks.count * ks.galois_seeded) / 1048576.0;
+  const veil_bench_boot *b = &c->b;
+  double key_mb = veil_bench_boot_key_mb(b);
   if (!json) {
     printf("bootstrap logN %d, %zu slots, log2(QP) %.1f (%d-bit): %.1f ms, %d levels left at scale 2^%d, "
            "%.1f bits mean precision (max err 2^%.1f), keys %.0f MiB seeded (%d Galois), keygen %.0f ms, "
-           "peak RSS %.0f MiB, %d thread(s)\n", c->p.logn, c->slots, c->p.log_qp, c->p.security_bits_met, ms,
-           c->bt.out_level, c->p.log_scale, bits, log2(max_err), key_mb, c->gks.count, c->keygen_ms,
+           "peak RSS %.0f MiB, %d thread(s)\n", b->p.logn, c->slots, b->p.log_qp, b->p.security_bits_met, ms,
+           b->bt.out_level, b->p.log_scale, bits, log2(max_err), key_mb, b->gks.count, b->keygen_ms,
            veil_peak_rss_mb(), threads);
     return;
   }
   veil_json j;
   veil_json_begin(&j, stdout);
   veil_json_str(&j, "op", "bootstrap");
-  veil_json_int(&j, "logn", c->p.logn);
+  veil_json_int(&j, "logn", b->p.logn);
   veil_json_int(&j, "slots", (int64_t)c->slots);
-  veil_json_num(&j, "log_qp", c->p.log_qp);
-  veil_json_int(&j, "security_bits", c->p.security_bits_met);
+  veil_json_num(&j, "log_qp", b->p.log_qp);
+  veil_json_int(&j, "security_bits", b->p.security_bits_met);
   veil_json_num(&j, "ms", ms);
-  veil_json_int(&j, "levels_left", c->bt.out_level);
-  veil_json_int(&j, "scale_bits", c->p.log_scale);
+  veil_json_int(&j, "levels_left", b->bt.out_level);
+  veil_json_int(&j, "scale_bits", b->p.log_scale);
   veil_json_num(&j, "precision_bits", bits);
   veil_json_num(&j, "max_err", max_err);
   veil_json_num(&j, "key_mb", key_mb);
-  veil_json_int(&j, "galois_keys", c->gks.count);
-  veil_json_int(&j, "dnum", c->p.dnum);
-  veil_json_num(&j, "keygen_ms", c->keygen_ms);
+  veil_json_int(&j, "galois_keys", b->gks.count);
+  veil_json_int(&j, "dnum", b->p.dnum);
+  veil_json_num(&j, "keygen_ms", b->keygen_ms);
   veil_json_num(&j, "peak_rss_mb", veil_peak_rss_mb());
   veil_json_int(&j, "threads", threads);
   veil_json_end(&j);

@@ -15,6 +15,7 @@ static const veil_cli_opt opts[] = {
     {"dnum", "D", "key-switching digits (ckks; default 4, 3 at logN >= 16)"},
     {"degrees", "D1,D2,..", "relu: odd composite sign degrees (default 15,15,27)"},
     {"interval", "A,B", "relu: input interval (default -1,1)"},
+    {"bootstrap", NULL, "relu: ReLU on the bootstrapping chain, then one bootstrap (logN 12..16)"},
     {"kernel", "NAME", "kernel table: ref, scalar, avx512dq, avx512 (default: best for this CPU)"},
     {0}};
 

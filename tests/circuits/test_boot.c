@@ -4,6 +4,7 @@
 #include <gmp.h>
 
 #include "boot_test_util.h"
+#include "../../src/circuits/boot-impl.h"
 
 static double urand(void) { return 2.0 * (double)vt_rand64() / 18446744073709551616.0 - 1.0; }
 
@@ -96,23 +97,31 @@ static void test_dft_full_one_level(void) { check_dft(9, 1); }
 static void test_dft_packed(void) { check_dft(4, 2); }
 static void test_dft_packed_small(void) { check_dft(1, 1); }
 
-/* EvalMod on t = I + eps with integer I in (-K, K): sin(2 pi t). */
-static void test_eval_mod(void) {
+/* EvalMod on t = I + eps with integer I in (-K, K) against float64: the public EvalMod (exp = false:
+ * sin(2 pi t), r = 2, degree 55) or its complex core (exp = true: exp(2 pi i t) from one plan of
+ * cos + i sin and r = 3 complex squarings, degree 63: real and imaginary parts). */
+static void check_eval_mod(bool exp) {
   veil_boot_lit l;
   lit_for(&l, 9, 1);
+  if (exp) {
+    l.double_angle = 3;
+    l.cos_degree = 63;
+  }
   bt_fix f;
   VT_OK(bt_fix_init(&f, 10, 32, 1, &l));
   size_t slots = f.ctx.rlwe.n / 2;
-  double complex *x = malloc(slots * sizeof *x);
-  double *ref = malloc(slots * sizeof *ref);
+  double complex *x = malloc(slots * sizeof *x), *ref = malloc(slots * sizeof *ref);
   for (size_t i = 0; i < slots; i++) {
-    double t = (double)((int)(vt_rand64() % (2 * (uint64_t)l.k - 1)) - (l.k - 1)) + 0.01 * urand();
+    double t = (double)((int)(vt_rand64() % (2 * (uint64_t)l.k - 1)) - (l.k - 1)) + (exp ? 0.3 : 0.01) * urand();
     x[i] = t / l.k;
-    ref[i] = sin(2 * M_PI * t);
+    ref[i] = exp ? cexp(2 * M_PI * I * t) : sin(2 * M_PI * t);
   }
   veil_ckks_ct in = {0}, out = {0};
   VT_OK(bt_enc(&f, x, f.bt.mod_level, f.bt.mod_scale, &in));
-  VT_OK(veil_boot_eval_mod(&f.bt, &f.ev, &in, &out));
+  if (exp)
+    VT_OK(veil__boot_eval_exp(&f.bt, &f.ev, &in, f.bt.sin_scale, &out));
+  else
+    VT_OK(veil_boot_eval_mod(&f.bt, &f.ev, &in, &out));
   VT_CHECK(out.level == f.bt.out_level + f.bt.nstc);
   VT_CHECK(fabs(out.scale / f.bt.sin_scale - 1) < 1e-12);
   double complex *got = bt_dec(&f, &out);
@@ -120,7 +129,7 @@ static void test_eval_mod(void) {
   double e = 0;
   for (size_t i = 0; i < slots; i++)
     e = fmax(e, cabs(got[i] - ref[i]));
-  VT_CHECK_MSG(e < 1e-7, "EvalMod max error %g (cosine interpolation error %g)", e, f.bt.cos_err);
+  VT_CHECK_MSG(e < 1e-7, "EvalMod (exp %d) max error %g (interpolation error %g)", exp, e, f.bt.cos_err);
   VT_CHECK(f.bt.cos_err < 1e-12);
   free(got);
   free(x);
@@ -129,6 +138,9 @@ static void test_eval_mod(void) {
   veil_rlwe_ct_free(&out);
   bt_fix_free(&f);
 }
+
+static void test_eval_mod(void) { check_eval_mod(false); }
+static void test_eval_exp(void) { check_eval_mod(true); }
 
 /* Exact coefficients of decrypt(ct) over its limbs. */
 static void dec_coeffs(bt_fix *f, const veil_ckks_ct *ct, mpz_t *out) {
@@ -229,6 +241,7 @@ int main(void) {
   VT_RUN(test_dft_packed);
   VT_RUN(test_dft_packed_small);
   VT_RUN(test_eval_mod);
+  VT_RUN(test_eval_exp);
   VT_RUN(test_mod_raise);
   VT_RUN(test_bad_input);
   VT_DONE();
