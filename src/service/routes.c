@@ -404,7 +404,8 @@ static void post_round(veil__req *r, const char *id, const char *k) {
 static void delete_session(veil__req *r, const char *id) {
   if (!session_open(r, id))
     return;
-  r->sess_end = true;
+  veil__sessions_release(r->srv, r->sess, true); /* gone (state and files) before the answer */
+  r->sess = NULL;
   veil_wbuf w;
   veil_wbuf_init(&w);
   veil__wbuf_printf(&w, "{\"deleted\":\"%s\"}\n", id);
