@@ -100,9 +100,60 @@ static veil_status run_in_process(const ca_inputs *in, ca_result *r) {
   return st;
 }
 
-static veil_status veil_bench_client_aided_http(const veil_cli_args *a, const ca_inputs *in, ca_result *r) {
-  (void)a, (void)in, (void)r;
-  return veil_fail(VEIL_ERR_UNSUPPORTED, "not yet");
+/* A temporary directory with MODEL.onnx and .prep linked in, for `veil serve`-style loading. */
+static veil_status make_dirs(const ca_inputs *in, char *root, size_t cap) {
+  snprintf(root, cap, "/tmp/veil-bench-aided-XXXXXX");
+  if (!mkdtemp(root)) return veil_fail(VEIL_ERR_IO, "cannot create a temporary directory");
+  char a[4200], b[4200], c[4200];
+  snprintf(a, sizeof a, "%s/models", root), snprintf(b, sizeof b, "%s/models/resnet20_cifar10.onnx", root);
+  snprintf(c, sizeof c, "%s/models/resnet20_cifar10.prep", root);
+  if (mkdir(a, 0700) || symlink(in->model, b) || symlink(in->prep, c))
+    return veil_fail(VEIL_ERR_IO, "cannot prepare %s", root);
+  snprintf(a, sizeof a, "%s/keys", root);
+  return mkdir(a, 0700) ? veil_fail(VEIL_ERR_IO, "cannot create %s", a) : VEIL_OK;
+}
+
+/* The classes through a real server on 127.0.0.1 (ephemeral port) and the client library. */
+static veil_status run_http(const ca_inputs *in, const char *root, ca_result *r) {
+  char models[4200], state[4200], keys[4200], url[64], data_parent[4200];
+  snprintf(models, sizeof models, "%s/models", root), snprintf(state, sizeof state, "%s/state", root);
+  snprintf(keys, sizeof keys, "%s/keys", root);
+  snprintf(data_parent, sizeof data_parent, "%s/..", in->data); /* calibration: <data-dir>/../cifar10 */
+  veil_service_he_opts ho = {.data_dir = data_parent, .calib_count = 64};
+  veil_service_engine eng;
+  VEIL_TRY(veil_service_engine_he(&ho, &eng));
+  veil_service_opts o;
+  veil_service_opts_default(&o);
+  o.models_dir = models, o.state_dir = state, o.listen = "127.0.0.1:0", o.engine = &eng;
+  o.limits.max_body_bytes = 64ull << 30, o.limits.request_timeout_s = 3600, o.limits.session_timeout_s = 3600;
+  veil_service *srv = NULL;
+  veil_client *c = NULL;
+  veil_client_session *s = NULL;
+  int64_t nout = veil_graph_node_numel(&in->g, in->g.output);
+  double *y = malloc((size_t)(in->n * nout) * sizeof *y);
+  veil_status st = y ? veil_service_start(&o, &srv) : veil_fail(VEIL_ERR_NOMEM, "client-aided bench: outputs");
+  if (!st) snprintf(url, sizeof url, "http://127.0.0.1:%u", veil_service_port(srv)), st = veil_client_init(url, &c);
+  if (!st) veil_client_set_timeout(c, 3600), st = veil_client_session_open(c, "resnet20_cifar10", keys, &s);
+  uint64_t t0 = veil_now_ns();
+  if (!st) st = veil_client_session_run(s, in->x, in->n, y);
+  r->seconds = (double)(veil_now_ns() - t0) * 1e-9;
+  if (!st) veil_client_session_traffic(s, &r->rounds, &r->bytes);
+  for (int64_t i = 0; !st && i < in->n; i++) r->agree += argmax(y + i * nout, nout) == in->plain[i];
+  veil_client_session_free(s);
+  veil_client_free(c);
+  veil_service_stop(srv);
+  veil_service_engine_he_free(&eng);
+  free(y);
+  return st;
+}
+
+static veil_status veil_bench_client_aided_http(const ca_inputs *in, ca_result *r) {
+  char root[256], cmd[300];
+  VEIL_TRY(make_dirs(in, root, sizeof root));
+  veil_status st = run_http(in, root, r);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+  if (system(cmd) != 0) veil_log(VEIL_LOG_WARN, "could not remove %s", root);
+  return st;
 }
 
 static double peak_rss_mb(void) {
@@ -117,7 +168,7 @@ int veil_bench_client_aided(veil_cli_args *a, const veil_bench_cfg *cfg) {
   ca_inputs in = {0};
   ca_result r = {0};
   veil_status st = inputs_load(a, count, &in);
-  if (!st) st = veil_cli_has(a, "in-process") ? run_in_process(&in, &r) : veil_bench_client_aided_http(a, &in, &r);
+  if (!st) st = veil_cli_has(a, "in-process") ? run_in_process(&in, &r) : veil_bench_client_aided_http(&in, &r);
   if (st) {
     inputs_free(&in);
     return veil_cli_fail(a, st);
