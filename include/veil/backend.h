@@ -62,6 +62,26 @@ typedef struct veil_kernels {
   /** r = r + a * w mod q for a scalar w in [0, q) with Shoup factor wp. */
   void (*fma_scalar)(uint64_t *r, const uint64_t *a, uint64_t w, uint64_t wp, size_t n,
                      const veil_modulus *m);
+  /**
+   * Basis-conversion sum: r[c] = sum_{i < cnt} x[i][c] w[i] mod q for c in [0, n). Inputs x[i][c] are
+   * any values < 2^61 (residues of other primes), weights w[i] in [0, q), cnt >= 1; output in [0, q).
+   * r must not alias any x[i].
+   */
+  void (*bconv)(uint64_t *r, const uint64_t *const *x, const uint64_t *w, int cnt, size_t n,
+                const veil_modulus *m);
+  /**
+   * Key-switching inner product: r0[c] = sum_i x[i][p(c)] a[i][c], r1[c] = sum_i x[i][p(c)] b[i][c]
+   * mod q, with p(c) = perm[c] (a permutation of [0, n)) or c when perm is NULL. All inputs in [0, q),
+   * cnt >= 1; outputs in [0, q). Outputs must not alias inputs.
+   */
+  void (*dot2)(uint64_t *r0, uint64_t *r1, const uint64_t *const *x, const uint64_t *const *a,
+               const uint64_t *const *b, int cnt, const uint32_t *perm, size_t n, const veil_modulus *m);
+  /**
+   * r[c] = a[perm[c]] for c in [0, n), perm a permutation of [0, n); r must not alias a. Fastest when
+   * perm maps each aligned block of 8 into one aligned block of 8, as every NTT-domain automorphism
+   * index does (veil_automorph_index); any permutation is correct.
+   */
+  void (*permute)(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n);
 } veil_kernels;
 
 /** The kernel table chosen for this CPU (reference if VEIL_FORCE_REF=1). Thread-safe. */

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "veil/ring.h"
+#include "veil/rlwe.h"
 #include "veil/util.h"
 
 #ifdef __cplusplus
@@ -142,9 +143,16 @@ VEIL_WUR veil_status veil_ckks_params_select(int depth, int scale_bits, int prec
 /**
  * BLAKE2b-256 (libsodium crypto_generichash) of a canonical little-endian encoding of the resolved
  * parameters: a version tag "veil-ckks-params-v1", logn, nq, q[], np, p[], dnum, log_scale, secret,
- * h, security and the insecure flag. Filled by resolve; call again after editing @p p by hand.
+ * h, security and the insecure flag (veil_rlwe_paramset_fingerprint of veil_ckks_params_paramset).
+ * Filled by resolve; call again after editing @p p by hand.
  */
 void veil_ckks_params_fingerprint(const veil_ckks_params *p, uint8_t out[VEIL_CKKS_FINGERPRINT_BYTES]);
+
+/**
+ * The rlwe parameter set of @p p (its canonical fields and fingerprint): what a params object
+ * stores (veil_rlwe_params_save) and what the fingerprint hashes.
+ */
+void veil_ckks_params_paramset(const veil_ckks_params *p, veil_rlwe_paramset *out);
 
 /**
  * One human-readable line: N, slots, prime sizes, dnum, log2(QP), the bound met and "INSECURE

@@ -204,6 +204,7 @@ typedef struct veil_he_tensor {
   bool complex_packing;
   veil_rlwe_ct *ct;
   uint8_t key_id[VEIL_HE_KEYID_BYTES];
+  uint8_t model_fp[32];  /**< the plan's model fingerprint (set by encrypt and infer; stored in files) */
 } veil_he_tensor;
 
 /**
@@ -283,27 +284,53 @@ VEIL_WUR veil_status veil_he_aided_run(const veil_he_plan *plan, const veil_he_c
                                        const double *x, int64_t n, double *y, int *rounds);
 
 /* ---- files -------------------------------------------------------------------------------------- */
+/*
+ * Files use the veil binary format (rlwe.h): a sequence of frames, each a u64 length and one veil
+ * object ("VEIL", version, type, parameter fingerprint, contents). They are written and read frame
+ * by frame (peak memory: one object), atomically (temporary file, fsync, rename).
+ *  - secret.key (mode 0600): params object; key header (VEIL_OBJ_HE_KEYS: u32 kind 1, u32 nbase,
+ *    model fingerprint[32], key id[16], u32 flags 0); secret key object. Buffers are wiped.
+ *  - eval.keys: params object; key header (kind 2; flags bit 0 relinearization key, bit 1
+ *    conjugation key); those key-switching key objects (a_j stored as a 32-byte seed).
+ *  - tensor files: tensor header (VEIL_OBJ_HE_TENSOR: key id[16], model fingerprint[32], u64 count,
+ *    u64 images, u8 complex packing); count ciphertext objects (fresh symmetric ones store c1 as
+ *    its seed: about half size).
+ * Loaders validate everything (params re-checked and re-resolved, fingerprints, key id, model,
+ * counts, residue ranges, no trailing bytes) and name the file in every error.
+ */
 
-/** Writes DIR/secret.key (0600), DIR/eval.keys and DIR/plan.txt. */
+/** Writes DIR/secret.key (0600), DIR/eval.keys and DIR/plan.txt. Errors: IO, NOMEM. */
 VEIL_WUR veil_status veil_he_keys_save(const char *dir, const veil_he_plan *plan, const veil_he_client *cl,
                                        const veil_he_server *sv);
+/** Writes one secret key file (mode 0600) for a plan with parameters. Errors: IO, NOMEM. */
+VEIL_WUR veil_status veil_he_client_save(const char *path, const veil_he_plan *plan, const veil_he_client *cl);
+/** Writes one evaluation key file for a plan with parameters. Errors: IO, NOMEM. */
+VEIL_WUR veil_status veil_he_server_save(const char *path, const veil_he_plan *plan, const veil_he_server *sv);
 /**
  * Reads a secret key file: its parameters (into @p lit, @p nbase, @p model_fp) and the client.
- * Errors: VEIL_ERR_IO, VEIL_ERR_FORMAT, VEIL_ERR_MISMATCH.
+ * Errors: VEIL_ERR_IO, VEIL_ERR_FORMAT, VEIL_ERR_MISMATCH, VEIL_ERR_INSECURE.
  */
 VEIL_WUR veil_status veil_he_client_load(const char *path, veil_ckks_params_lit *lit, int *nbase,
                                          uint8_t model_fp[32], veil_he_client *cl);
 /** Reads an evaluation key file (parameters and keys). Errors as veil_he_client_load. */
 VEIL_WUR veil_status veil_he_server_load(const char *path, veil_ckks_params_lit *lit, int *nbase,
                                          uint8_t model_fp[32], veil_he_server *sv);
-/** Writes an encrypted tensor file. */
+/** Writes an encrypted tensor file (with t->model_fp). Errors: IO, NOMEM. */
 VEIL_WUR veil_status veil_he_tensor_save(const char *path, const veil_rlwe_ctx *ctx, const veil_he_tensor *t);
 /**
- * Reads an encrypted tensor file made under context @p ctx and key id @p key_id.
- * Errors: VEIL_ERR_MISMATCH ("made under other parameters" / "other keys"), FORMAT, IO.
+ * Reads an encrypted tensor file made under context @p ctx and key id @p key_id (the model is not
+ * checked: prefer veil_he_tensor_load_checked).
+ * Errors: VEIL_ERR_MISMATCH ("made under other parameters" / "other keys"), FORMAT, IO, NOMEM.
  */
 VEIL_WUR veil_status veil_he_tensor_load(const char *path, const veil_rlwe_ctx *ctx,
                                          const uint8_t key_id[VEIL_HE_KEYID_BYTES], veil_he_tensor *t);
+/**
+ * As veil_he_tensor_load, and refuses a tensor made for another model than @p model_fp
+ * (VEIL_ERR_MISMATCH "made for another model").
+ */
+VEIL_WUR veil_status veil_he_tensor_load_checked(const char *path, const veil_rlwe_ctx *ctx,
+                                                 const uint8_t key_id[VEIL_HE_KEYID_BYTES],
+                                                 const uint8_t model_fp[32], veil_he_tensor *t);
 
 #ifdef __cplusplus
 }

@@ -202,6 +202,7 @@ typedef struct veil_bconv {
   veil_modulus *from, *to;
   uint64_t *hat_inv, *hat_inv_sh; /**< [nfrom]: (B/b_j)^-1 mod b_j and its Shoup factor */
   uint64_t *hat_mod;              /**< [nto][nfrom]: (B/b_j) mod c_i */
+  const veil_kernels *k;          /**< kernels used by apply (veil_kernels_best() after init) */
 } veil_bconv;
 
 /**

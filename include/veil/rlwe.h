@@ -210,7 +210,7 @@ typedef struct veil_rlwe_ks {
   int nthreads;
   uint64_t *coef;   /**< (nq) x N: input in coefficient form */
   uint64_t *acc;    /**< 2 x (nq + np) x N: key-switched pair over QP before ModDown */
-  uint64_t *tmp;    /**< nthreads x (dnum + 1) x N: per-thread ModUp limbs */
+  uint64_t *tmp;    /**< nthreads x (2 dnum + 1) x N: per-thread ModUp limbs and their automorphisms */
   uint64_t *hoist;  /**< dnum x (nq + np) x N: hoisted decomposition (allocated on first hoist) */
   int hoist_level;  /**< level of the stored decomposition, -1 if none */
 } veil_rlwe_ks;
@@ -240,21 +240,75 @@ VEIL_WUR veil_status veil_rlwe_hoist(veil_rlwe_ks *ks, const uint64_t *d, int le
 void veil_rlwe_keyswitch_hoisted(veil_rlwe_ks *ks, const veil_rlwe_swk *key, uint64_t *out0,
                                  uint64_t *out1, veil_rlwe_ks_mode mode);
 
+/* ---- parameter sets ---------------------------------------------------------------------------- */
+
+/**
+ * A resolved parameter set with its own storage: exactly the canonical fields that the parameter
+ * fingerprint hashes and a params object stores. Schemes fill it from their resolved parameters
+ * (CKKS: veil_ckks_params_fingerprint uses it); veil_rlwe_params_load rebuilds and re-validates it.
+ */
+typedef struct veil_rlwe_paramset {
+  int logn;                             /**< 1..17 */
+  int nq, np;                           /**< >= 1 each, nq + np <= VEIL_RLWE_MAX_PRIMES */
+  uint64_t q[VEIL_RLWE_MAX_PRIMES];     /**< Q primes, q_0 first */
+  uint64_t p[VEIL_RLWE_MAX_PRIMES];     /**< P primes */
+  int dnum;                             /**< key-switching digits, 1..nq, ceil(nq / dnum) <= np */
+  int log_scale;                        /**< CKKS default scale bits (0..60; 0: none), < bits(q_0) */
+  int hamming_weight;                   /**< 0: uniform ternary secret; else sparse with h in [1, N] */
+  int security;                         /**< requested level: 128, 192 or 256 */
+  bool insecure;                        /**< fails the security check: accepted as a test-only set */
+  uint8_t fingerprint[VEIL_RLWE_FP_BYTES]; /**< veil_rlwe_paramset_fingerprint() of the fields above */
+} veil_rlwe_paramset;
+
+/**
+ * Largest log2(QP) at @p security bits (128, 192, 256) for N = 2^logn, logn 10..17 (ternary secret,
+ * sigma 3.2; HE Standard 2018, extended as in ../shared/DESIGN.md section 5); 0 outside the table.
+ */
+int veil_rlwe_security_bound(int security, int logn);
+
+/** log2(Q * P) of the set's primes (sum of log2 of each prime, in double). */
+double veil_rlwe_paramset_log_qp(const veil_rlwe_paramset *s);
+
+/**
+ * BLAKE2b-256 of the canonical little-endian encoding: the tag "veil-ckks-params-v1", u32 logn,
+ * u32 nq, u64 q[], u32 np, u64 p[], u32 dnum, u32 log_scale, u32 secret (0 ternary, 1 sparse),
+ * u32 h, u32 security, u8 insecure. (The tag predates this layer; fingerprints are unchanged.)
+ */
+void veil_rlwe_paramset_fingerprint(const veil_rlwe_paramset *s, uint8_t out[VEIL_RLWE_FP_BYTES]);
+
+/**
+ * Validates every field of @p s except the fingerprint: ranges above; every prime is prime, below
+ * 2^61, = 1 mod 2N (NTT-friendly for logn) and distinct; dnum and digit sizes; the security check
+ * redone (a sparse secret, or log2(QP) above the bound of @c security at N) and equal to
+ * @c insecure: a set failing the check is refused unless flagged insecure (then a warning says
+ * "INSECURE (test only)"), and a flagged set that passes is malformed.
+ * Errors: VEIL_ERR_FORMAT (detail names the field), VEIL_ERR_INSECURE.
+ */
+VEIL_WUR veil_status veil_rlwe_paramset_check(const veil_rlwe_paramset *s);
+
+/** Points @p out (a context's parameters) into @p s; @p s must outlive the use of @p out. */
+void veil_rlwe_paramset_view(const veil_rlwe_paramset *s, veil_rlwe_params *out);
+
 /* ---- serialization ----------------------------------------------------------------------------- */
 
 /** Object types in the veil binary format. */
 typedef enum veil_rlwe_obj {
-  VEIL_OBJ_PARAMS = 1, /**< reserved: no parameter save/load yet (objects carry the fingerprint) */
+  VEIL_OBJ_PARAMS = 1, /**< a resolved parameter set (::veil_rlwe_paramset) */
   VEIL_OBJ_SK = 2,
   VEIL_OBJ_PK = 3,
   VEIL_OBJ_SWK = 4,
   VEIL_OBJ_GKS = 5,
   VEIL_OBJ_PT = 6,
   VEIL_OBJ_CT = 7,
+  VEIL_OBJ_HE_KEYS = 8,   /**< header of an encrypted-inference key file (include/veil/he.h) */
+  VEIL_OBJ_HE_TENSOR = 9, /**< header of an encrypted tensor file (include/veil/he.h) */
 } veil_rlwe_obj;
 
-/** Current format version. */
-#define VEIL_FORMAT_VERSION 1
+/**
+ * Current format version. 2: residues bit-packed (limb i of a polynomial is N values of
+ * bitlen(q_i) bits, little-endian bit stream, zero-padded to a byte); 1 (u64 words) is refused.
+ */
+#define VEIL_FORMAT_VERSION 2
 
 /**
  * Writes the common header: "VEIL", u32 version, u32 object type, the fingerprint.
@@ -267,6 +321,26 @@ void veil_rlwe_header_write(veil_wbuf *w, veil_rlwe_obj type, const uint8_t fp[V
  */
 VEIL_WUR veil_status veil_rlwe_header_read(veil_rbuf *r, veil_rlwe_obj type,
                                            const uint8_t fp[VEIL_RLWE_FP_BYTES]);
+/**
+ * As veil_rlwe_header_read, but returns the fingerprint in @p fp instead of comparing it (for
+ * callers that report a parameter mismatch in their own words).
+ * Errors: VEIL_ERR_FORMAT (magic, version, truncated), VEIL_ERR_MISMATCH (type).
+ */
+VEIL_WUR veil_status veil_rlwe_header_peek(veil_rbuf *r, veil_rlwe_obj type, uint8_t fp[VEIL_RLWE_FP_BYTES]);
+
+/**
+ * Writes a params object: the header (type VEIL_OBJ_PARAMS, the set's fingerprint), then u32 logn,
+ * u32 nq, u64 q[], u32 np, u64 p[], u32 dnum, u32 log_scale, u32 h, u32 security, u8 insecure.
+ */
+void veil_rlwe_params_save(const veil_rlwe_paramset *s, veil_wbuf *w);
+/**
+ * Reads a params object: header (magic, version, type), every field re-validated by
+ * veil_rlwe_paramset_check(), the fingerprint recomputed and compared with the header's, all bytes
+ * consumed. @p s is written only on success.
+ * Errors: VEIL_ERR_FORMAT (truncated, malformed field, fingerprint mismatch), VEIL_ERR_MISMATCH
+ * (another object type), VEIL_ERR_INSECURE (an insecure set not saved as test-only).
+ */
+VEIL_WUR veil_status veil_rlwe_params_load(const void *data, size_t len, veil_rlwe_paramset *s);
 
 void veil_rlwe_sk_save(const veil_rlwe_ctx *c, const veil_rlwe_sk *sk, veil_wbuf *w);
 void veil_rlwe_pk_save(const veil_rlwe_ctx *c, const veil_rlwe_pk *pk, veil_wbuf *w);

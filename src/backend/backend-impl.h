@@ -20,6 +20,23 @@ void veil__neg_ref(uint64_t *r, const uint64_t *a, size_t n, const veil_modulus 
 void veil__ntt_fwd_scalar(const veil_ntt_tables *t, uint64_t *a);
 void veil__ntt_inv_scalar(const veil_ntt_tables *t, uint64_t *a);
 
+/* Basis-conversion and key-switching inner-product kernels (see veil_kernels.bconv / .dot2). */
+#define VEIL__BCONV_PARAMS \
+  (uint64_t * r, const uint64_t *const *x, const uint64_t *w, int cnt, size_t n, const veil_modulus *m)
+#define VEIL__DOT2_PARAMS                                                                              \
+  (uint64_t * r0, uint64_t * r1, const uint64_t *const *x, const uint64_t *const *a,                 \
+   const uint64_t *const *b, int cnt, const uint32_t *perm, size_t n, const veil_modulus *m)
+void veil__bconv_ref VEIL__BCONV_PARAMS;
+void veil__bconv_scalar VEIL__BCONV_PARAMS;
+void veil__bconv_avx512 VEIL__BCONV_PARAMS;
+void veil__bconv_avx512dq VEIL__BCONV_PARAMS;
+void veil__dot2_ref VEIL__DOT2_PARAMS;
+void veil__dot2_scalar VEIL__DOT2_PARAMS;
+void veil__dot2_avx512 VEIL__DOT2_PARAMS;
+void veil__dot2_avx512dq VEIL__DOT2_PARAMS;
+void veil__permute_ref(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n);
+void veil__permute_avx512(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n);
+
 /** CPU features (cpuid through __builtin_cpu_supports), decided once. */
 bool veil__cpu_has_avx512(void); /**< AVX-512 F + DQ */
 bool veil__cpu_has_ifma(void);   /**< AVX-512 F + DQ + IFMA */

@@ -16,62 +16,7 @@
  * t->accel (IFMA); the small-stride layouts are chosen so that each twiddle vector is a 128/256/512-
  * bit load (broadcast), never a shuffle.
  */
-#include <immintrin.h>
-
-#include "backend-impl.h"
-
-#define VA static inline __attribute__((always_inline))
-
-typedef struct vmod {
-  __m512i q, q2, negq, mask52, zero;
-} vmod;
-
-typedef struct vtw {
-  __m512i w, wp, wph; /* wph = wp >> 32, used by the DQ path only */
-} vtw;
-
-VA vmod vmod_make(uint64_t q) {
-  return (vmod){_mm512_set1_epi64((long long)q), _mm512_set1_epi64((long long)(2 * q)),
-                _mm512_set1_epi64((long long)((1ull << 52) - q)),
-                _mm512_set1_epi64((long long)((1ull << 52) - 1)), _mm512_setzero_si512()};
-}
-
-/* x - q where x >= q, else x (for x < q the subtraction wraps above x). */
-VA __m512i csub(__m512i x, __m512i q) { return _mm512_min_epu64(x, _mm512_sub_epi64(x, q)); }
-
-/* hi64(a b) - e with e in [0, 2]: the low 32x32 product and the carries of the middle terms are
- * dropped. bh = b >> 32. */
-VA __m512i mulhi_approx(__m512i a, __m512i b, __m512i bh) {
-  __m512i ah = _mm512_srli_epi64(a, 32);
-  __m512i hh = _mm512_mul_epu32(ah, bh);
-  __m512i lh = _mm512_srli_epi64(_mm512_mul_epu32(a, bh), 32);
-  __m512i hl = _mm512_srli_epi64(_mm512_mul_epu32(ah, b), 32);
-  return _mm512_add_epi64(hh, _mm512_add_epi64(lh, hl));
-}
-
-/* hi64(a b) exactly. */
-VA __m512i mulhi_exact(__m512i a, __m512i b) {
-  const __m512i lo32 = _mm512_set1_epi64(0xffffffffll);
-  __m512i ah = _mm512_srli_epi64(a, 32), bh = _mm512_srli_epi64(b, 32);
-  __m512i ll = _mm512_mul_epu32(a, b), lh = _mm512_mul_epu32(a, bh);
-  __m512i hl = _mm512_mul_epu32(ah, b), hh = _mm512_mul_epu32(ah, bh);
-  __m512i mid = _mm512_add_epi64(_mm512_srli_epi64(ll, 32),
-                                 _mm512_add_epi64(_mm512_and_si512(lh, lo32), _mm512_and_si512(hl, lo32)));
-  __m512i hi = _mm512_add_epi64(hh, _mm512_add_epi64(_mm512_srli_epi64(lh, 32), _mm512_srli_epi64(hl, 32)));
-  return _mm512_add_epi64(hi, _mm512_srli_epi64(mid, 32));
-}
-
-/* y w mod q lazily in [0, 2q): y < 2^52 (IFMA) or y < 2^63 (DQ). */
-VA __m512i shoup(__m512i y, vtw t, const vmod *c, int ifma) {
-  if (ifma) {
-    __m512i qh = _mm512_madd52hi_epu64(c->zero, y, t.wp);
-    __m512i r = _mm512_madd52lo_epu64(c->zero, y, t.w);
-    return _mm512_and_si512(_mm512_madd52lo_epu64(r, qh, c->negq), c->mask52);
-  }
-  __m512i qh = mulhi_approx(y, t.wp, t.wph);
-  __m512i r = _mm512_sub_epi64(_mm512_mullo_epi64(y, t.w), _mm512_mullo_epi64(qh, c->q));
-  return csub(r, c->q2);
-}
+#include "avx512-impl.h"
 
 /* Twiddle source: w values and their Shoup factors (52-bit for IFMA, 64-bit for DQ). */
 typedef struct vsrc {
@@ -121,8 +66,6 @@ VA void inv_bfly_last(__m512i *x, __m512i *y, vtw tn, vtw tw, const vmod *c, int
   *y = csub(shoup(_mm512_add_epi64(_mm512_sub_epi64(u, v), c->q2), tw, c, ifma), c->q);
 }
 
-#define LD(p) _mm512_loadu_si512((const void *)(p))
-#define ST(p, v) _mm512_storeu_si512((void *)(p), v)
 
 #define IDX(a, b, c_, d, e, f, g, h) _mm512_set_epi64(h, g, f, e, d, c_, b, a)
 
@@ -362,9 +305,6 @@ static void ntt_inv_avx512dq(const veil_ntt_tables *t, uint64_t *a) { ntt_run(t,
 
 /* ---- element-wise -------------------------------------------------------------------------- */
 
-VA __mmask8 lanes(size_t left) { return left >= 8 ? 0xff : (__mmask8)((1u << left) - 1); }
-#define LDM(k, p) _mm512_maskz_loadu_epi64(k, p)
-#define STM(p, k, v) _mm512_mask_storeu_epi64(p, k, v)
 
 static void add_k(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n, const veil_modulus *m) {
   __m512i q = _mm512_set1_epi64((long long)m->q);
@@ -486,6 +426,9 @@ const veil_kernels veil__kernels_avx512 = {
     .fma = fma_avx512,
     .mul_scalar = mul_w_avx512,
     .fma_scalar = fma_w_avx512,
+    .bconv = veil__bconv_avx512,
+    .dot2 = veil__dot2_avx512,
+    .permute = veil__permute_avx512,
 };
 
 const veil_kernels veil__kernels_avx512dq = {
@@ -499,4 +442,7 @@ const veil_kernels veil__kernels_avx512dq = {
     .fma = fma_avx512dq,
     .mul_scalar = mul_w_avx512dq,
     .fma_scalar = fma_w_avx512dq,
+    .bconv = veil__bconv_avx512dq,
+    .dot2 = veil__dot2_avx512dq,
+    .permute = veil__permute_avx512,
 };

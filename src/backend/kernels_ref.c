@@ -77,6 +77,35 @@ static void fma_scalar_ref(uint64_t *r, const uint64_t *a, uint64_t w, uint64_t 
     r[i] = veil_mod_add(r[i], veil_mod_mul(a[i], w, m), m->q);
 }
 
+void veil__bconv_ref(uint64_t *r, const uint64_t *const *x, const uint64_t *w, int cnt, size_t n,
+                     const veil_modulus *m) {
+  for (size_t c = 0; c < n; c++) {
+    uint64_t s = 0;
+    for (int i = 0; i < cnt; i++)
+      s = veil_mod_add(s, veil_mod_reduce128((veil_u128)x[i][c] * w[i], m), m->q);
+    r[c] = s;
+  }
+}
+
+void veil__dot2_ref(uint64_t *r0, uint64_t *r1, const uint64_t *const *x, const uint64_t *const *a,
+                    const uint64_t *const *b, int cnt, const uint32_t *perm, size_t n, const veil_modulus *m) {
+  for (size_t c = 0; c < n; c++) {
+    uint64_t s0 = 0, s1 = 0;
+    size_t p = perm ? perm[c] : c;
+    for (int i = 0; i < cnt; i++) {
+      s0 = veil_mod_add(s0, veil_mod_mul(x[i][p], a[i][c], m), m->q);
+      s1 = veil_mod_add(s1, veil_mod_mul(x[i][p], b[i][c], m), m->q);
+    }
+    r0[c] = s0;
+    r1[c] = s1;
+  }
+}
+
+void veil__permute_ref(uint64_t *r, const uint64_t *a, const uint32_t *perm, size_t n) {
+  for (size_t c = 0; c < n; c++)
+    r[c] = a[perm[c]];
+}
+
 const veil_kernels veil__kernels_ref = {
     .name = "ref",
     .ntt_fwd = veil__ntt_fwd_ref,
@@ -88,4 +117,7 @@ const veil_kernels veil__kernels_ref = {
     .fma = fma_ref,
     .mul_scalar = mul_scalar_ref,
     .fma_scalar = fma_scalar_ref,
+    .bconv = veil__bconv_ref,
+    .dot2 = veil__dot2_ref,
+    .permute = veil__permute_ref,
 };

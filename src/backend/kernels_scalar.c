@@ -95,6 +95,48 @@ static void fma_w_scalar_k(uint64_t *r, const uint64_t *a, uint64_t w, uint64_t 
     r[i] = veil__csub(veil__csub(r[i] + veil__shoup_lazy(a[i], w, wp, q), q), q);
 }
 
+/* Sums of up to FOLD products below 2^122 stay below 2^127; x mod q for such a 128-bit x. */
+#define FOLD 32
+static inline uint64_t reduce_any128(veil_u128 x, const veil_modulus *m) {
+  uint64_t hi = veil_mod_reduce64((uint64_t)(x >> 64), m);
+  return veil_mod_reduce128(((veil_u128)hi << 64) | (uint64_t)x, m);
+}
+
+/* Coefficient-outer with 128-bit register accumulators, reduced once per FOLD terms. */
+void veil__bconv_scalar(uint64_t *r, const uint64_t *const *x, const uint64_t *w, int cnt, size_t n,
+                        const veil_modulus *m) {
+  for (size_t c = 0; c < n; c++) {
+    uint64_t s = 0;
+    for (int i0 = 0; i0 < cnt; i0 += FOLD) {
+      veil_u128 acc = s;
+      for (int i = i0; i < cnt && i < i0 + FOLD; i++)
+        acc += (veil_u128)x[i][c] * w[i];
+      s = reduce_any128(acc, m);
+    }
+    r[c] = s;
+  }
+}
+
+void veil__dot2_scalar(uint64_t *r0, uint64_t *r1, const uint64_t *const *x, const uint64_t *const *a,
+                       const uint64_t *const *b, int cnt, const uint32_t *perm, size_t n,
+                       const veil_modulus *m) {
+  for (size_t c = 0; c < n; c++) {
+    size_t p = perm ? perm[c] : c;
+    uint64_t s0 = 0, s1 = 0;
+    for (int i0 = 0; i0 < cnt; i0 += FOLD) {
+      veil_u128 acc0 = s0, acc1 = s1;
+      for (int i = i0; i < cnt && i < i0 + FOLD; i++) {
+        acc0 += (veil_u128)x[i][p] * a[i][c];
+        acc1 += (veil_u128)x[i][p] * b[i][c];
+      }
+      s0 = reduce_any128(acc0, m);
+      s1 = reduce_any128(acc1, m);
+    }
+    r0[c] = s0;
+    r1[c] = s1;
+  }
+}
+
 const veil_kernels veil__kernels_scalar = {
     .name = "scalar",
     .ntt_fwd = veil__ntt_fwd_scalar,
@@ -106,4 +148,7 @@ const veil_kernels veil__kernels_scalar = {
     .fma = fma_scalar_k,
     .mul_scalar = mul_w_scalar_k,
     .fma_scalar = fma_w_scalar_k,
+    .bconv = veil__bconv_scalar,
+    .dot2 = veil__dot2_scalar,
+    .permute = veil__permute_ref,
 };

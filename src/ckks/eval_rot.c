@@ -12,14 +12,10 @@ static veil_status find_key(veil_ckks_eval *ev, uint64_t g, const char *what, in
 
 /* phi(a0) into dst limbs 0..level. */
 static void permute_c0(veil_ckks_eval *ev, uint64_t *dst, const veil_ckks_ct *a, const uint32_t *perm) {
-  size_t n = ev->ctx->rlwe.n;
+  const veil_rlwe_ctx *c = &ev->ctx->rlwe;
   VEIL__EV_LIMBS(ev)
-  for (int i = 0; i <= a->level; i++) {
-    uint64_t *o = dst + (size_t)i * n;
-    const uint64_t *x = veil__limb(&a->c[0], i);
-    for (size_t k = 0; k < n; k++)
-      o[k] = x[perm[k]];
-  }
+  for (int i = 0; i <= a->level; i++)
+    c->rq.k->permute(dst + (size_t)i * c->n, veil__limb(&a->c[0], i), perm, c->n);
 }
 
 static veil_status automorph(veil_ckks_eval *ev, veil_ckks_ct *out, const veil_ckks_ct *a,

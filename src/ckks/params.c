@@ -2,24 +2,13 @@
 #include "veil/ckks_params.h"
 
 #include <math.h>
-#include <sodium.h>
 #include <string.h>
 
-/* log2(QP) bounds, logN 10..17 (see ckks_params.h for the sources). */
-static const int bound128[8] = {27, 54, 109, 218, 438, 881, 1747, 3523};
-static const int bound192[8] = {19, 37, 75, 152, 305, 611, 1199, 2411};
-static const int bound256[8] = {14, 29, 58, 118, 237, 476, 952, 1904};
-
+/* The security table lives with the parameter sets in the rlwe layer (see ckks_params.h). */
 int veil_ckks_security_bound(int security, int logn) {
   if (logn < VEIL_CKKS_LOGN_MIN || logn > VEIL_CKKS_LOGN_MAX)
     return 0;
-  int i = logn - VEIL_CKKS_LOGN_MIN;
-  switch (security) {
-  case 128: return bound128[i];
-  case 192: return bound192[i];
-  case 256: return bound256[i];
-  default: return 0;
-  }
+  return veil_rlwe_security_bound(security, logn);
 }
 
 /* ---- validation ---------------------------------------------------------------------------- */
@@ -211,27 +200,19 @@ veil_status veil_ckks_params_resolve(const veil_ckks_params_lit *l, veil_ckks_pa
   return VEIL_OK;
 }
 
+void veil_ckks_params_paramset(const veil_ckks_params *p, veil_rlwe_paramset *out) {
+  *out = (veil_rlwe_paramset){.logn = p->logn, .nq = p->nq, .np = p->np, .dnum = p->dnum, .log_scale = p->log_scale,
+                              .hamming_weight = p->secret == VEIL_SECRET_SPARSE ? p->h : 0,
+                              .security = p->security, .insecure = p->insecure};
+  memcpy(out->q, p->q, (size_t)p->nq * sizeof *p->q);
+  memcpy(out->p, p->p, (size_t)p->np * sizeof *p->p);
+  memcpy(out->fingerprint, p->fingerprint, sizeof out->fingerprint);
+}
+
 void veil_ckks_params_fingerprint(const veil_ckks_params *p, uint8_t out[VEIL_CKKS_FINGERPRINT_BYTES]) {
-  static const char tag[] = "veil-ckks-params-v1";
-  veil_wbuf w;
-  veil_wbuf_init(&w);
-  veil_wbuf_bytes(&w, tag, sizeof tag - 1);
-  veil_wbuf_u32(&w, (uint32_t)p->logn);
-  veil_wbuf_u32(&w, (uint32_t)p->nq);
-  for (int i = 0; i < p->nq; i++)
-    veil_wbuf_u64(&w, p->q[i]);
-  veil_wbuf_u32(&w, (uint32_t)p->np);
-  for (int i = 0; i < p->np; i++)
-    veil_wbuf_u64(&w, p->p[i]);
-  veil_wbuf_u32(&w, (uint32_t)p->dnum);
-  veil_wbuf_u32(&w, (uint32_t)p->log_scale);
-  veil_wbuf_u32(&w, (uint32_t)p->secret);
-  veil_wbuf_u32(&w, (uint32_t)p->h);
-  veil_wbuf_u32(&w, (uint32_t)p->security);
-  veil_wbuf_u8(&w, p->insecure ? 1 : 0);
-  VEIL_ASSERT(!w.failed && veil_crypto_init() == VEIL_OK);
-  crypto_generichash(out, VEIL_CKKS_FINGERPRINT_BYTES, w.data, w.len, NULL, 0);
-  veil_wbuf_free(&w);
+  veil_rlwe_paramset s;
+  veil_ckks_params_paramset(p, &s);
+  veil_rlwe_paramset_fingerprint(&s, out);
 }
 
 /* ---- description and sizes ----------------------------------------------------------------- */

@@ -221,13 +221,17 @@ int veil_bench_ckks(veil_cli_args *a, const veil_bench_cfg *cfg) {
   if (!veil_cli_int(a, "logn", 10, 17, &logn) || !veil_cli_int(a, "limbs", 1, VEIL_CKKS_MAX_Q, &limbs) ||
       !veil_cli_int(a, "dnum", 1, VEIL_CKKS_MAX_Q, &dnum))
     return 2;
-  static const int defaults[2][3] = {{14, 8, 4}, {16, 24, 4}}; /* logn, limbs, dnum */
+  /* logn, limbs, dnum: the fastest dnum measured with the AVX-512 key switching (at 16/24 dnum 2, 3
+   * and 4 are within a few percent, 6 and 8 slower; at 14/8 dnum 4, since fewer digits leave special
+   * primes too small for the 128-bit bound) */
+  static const int defaults[2][3] = {{14, 8, 4}, {16, 24, 3}};
   int rc = 0;
   for (int i = 0; i < 2; i++) {
     ckks_case c = {.logn = defaults[i][0], .limbs = defaults[i][1], .dnum = defaults[i][2],
                    .threads = cfg->threads};
     if (logn) { /* one explicit configuration */
-      c = (ckks_case){.logn = (int)logn, .limbs = logn >= 16 ? 24 : 8, .dnum = 4, .threads = cfg->threads};
+      c = (ckks_case){.logn = (int)logn, .limbs = logn >= 16 ? 24 : 8, .dnum = logn >= 16 ? 3 : 4,
+                      .threads = cfg->threads};
       i = 2;
     }
     if (limbs)

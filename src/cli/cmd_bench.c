@@ -12,7 +12,7 @@ static const veil_cli_opt opts[] = {
     {"limbs", "K", "RNS limbs per polynomial (default 1)"},
     {"threads", "T", "threads across limbs (default VEIL_THREADS, else 1)"},
     {"reps", "R", "timed repetitions; the median is reported (default 31)"},
-    {"dnum", "D", "key-switching digits (ckks; default 4)"},
+    {"dnum", "D", "key-switching digits (ckks; default 4, 3 at logN >= 16)"},
     {"degrees", "D1,D2,..", "relu: odd composite sign degrees (default 15,15,27)"},
     {"interval", "A,B", "relu: input interval (default -1,1)"},
     {"kernel", "NAME", "kernel table: ref, scalar, avx512dq, avx512 (default: best for this CPU)"},

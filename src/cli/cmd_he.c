@@ -173,7 +173,7 @@ static int infer(veil_cli_args *a) {
   if (st) return veil__he_model_free(&m), veil_cli_fail(a, st);
   if (!(rc = plan_from_keys(a, &m, &lit, nbase, fp))) {
     veil_he_tensor x, y;
-    st = veil_he_tensor_load(in, &sv.ctx, sv.key_id, &x);
+    st = veil_he_tensor_load_checked(in, &sv.ctx, sv.key_id, m.plan.model_fp, &x);
     int64_t nimg = x.n_images;
     uint64_t t0 = veil_now_ns();
     if (!st) st = veil_he_infer(&m.plan, &sv, &x, &y), veil_he_tensor_free(&x);
@@ -238,7 +238,7 @@ static int decrypt(veil_cli_args *a) {
   int rc = client_of_keys(a, dir, false, &m, &cl);
   if (rc) return rc;
   veil_he_tensor t;
-  veil_status st = veil_he_tensor_load(in, &cl.ctx, cl.key_id, &t);
+  veil_status st = veil_he_tensor_load_checked(in, &cl.ctx, cl.key_id, m.plan.model_fp, &t);
   int64_t k = m.plan.values[m.plan.output].count;
   double *y = st ? NULL : veil_malloc((size_t)(t.n_images * k) * sizeof *y);
   if (!st && !y) st = veil_fail(VEIL_ERR_NOMEM, "outputs");

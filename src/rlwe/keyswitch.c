@@ -1,46 +1,29 @@
 /*
  * Hybrid key switching (Han-Ki): decompose d into digits of alpha primes, ModUp each digit to
- * Q_l ∪ P by fast basis conversion, take the inner product with the key's (b_j, a_j) with lazy
- * 128-bit accumulation, then ModDown by P. The work is organised per output limb t so each key word
- * is read once and the ModUp limbs stay in per-thread scratch.
+ * Q_l ∪ P by fast basis conversion, take the inner product with the key's (b_j, a_j), then ModDown
+ * by P. The work is organised per output limb t so each key word is read once and the ModUp limbs
+ * stay in per-thread scratch. The hot loops are kernel-table calls (backend.h): bconv for ModUp and
+ * ModDown, dot2 for the inner product (both lazily accumulated, reduced once per word; AVX-512 IFMA
+ * or DQ), permute for automorphisms. Rotations apply the automorphism to the extended digits (one
+ * vectorized permutation per digit limb), so plain and hoisted rotations give identical words.
  */
 #include <omp.h>
 #include <string.h>
 
 #include "rlwe-impl.h"
 
-#define FOLD 32   /* sources summed in 128 bits before an intermediate reduction */
-
 /* QP-list index of limb t in the level-l layout (Q limbs 0..l, then the P limbs). */
 static inline int qp_index(const veil_rlwe_ctx *c, int level, int t) {
   return t <= level ? t : c->nq + t - level - 1;
 }
 
-/* out[k] = sum_i y[i][k] * hat[i] mod m: fast basis conversion of nsrc scaled limbs to modulus m.
- * Coefficient-outer with a register accumulator; sources are folded FOLD at a time when the sum of
- * the source primes could reach 2^64 (@p single false). */
-static void bconv_limb(uint64_t *out, const uint64_t *y, size_t n, int nsrc, const uint64_t *hat,
-                       const veil_modulus *m, bool single) {
-  if (single) {
-    for (size_t k = 0; k < n; k++) {
-      veil_u128 acc = 0;
-      const uint64_t *yk = y + k;
-      for (int i = 0; i < nsrc; i++)
-        acc += (veil_u128)yk[(size_t)i * n] * hat[i];
-      out[k] = veil_mod_reduce128(acc, m);
-    }
-    return;
-  }
-  for (size_t k = 0; k < n; k++) {
-    uint64_t r = 0;
-    for (int i0 = 0; i0 < nsrc; i0 += FOLD) {
-      veil_u128 acc = r;
-      for (int i = i0; i < nsrc && i < i0 + FOLD; i++)
-        acc += (veil_u128)y[(size_t)i * n + k] * hat[i];
-      r = veil__reduce_u128(acc, m);
-    }
-    out[k] = r;
-  }
+/* out = sum_i y_i hat[i] mod m over nsrc consecutive limbs y_i = y + i n (the kernel table's bconv). */
+static void bconv_limb(const veil_rlwe_ctx *c, uint64_t *out, const uint64_t *y, int nsrc, const uint64_t *hat,
+                       const veil_modulus *m) {
+  const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
+  for (int i = 0; i < nsrc; i++)
+    src[i] = y + (size_t)i * c->n;
+  c->rq.k->bconv(out, src, hat, nsrc, c->n, m);
 }
 
 /* The level-l digit layout: digit j covers [j alpha, min((j+1) alpha, l+1)). */
@@ -72,37 +55,30 @@ static const uint64_t *modup_limb(veil_rlwe_ks *ks, const uint64_t *d, int level
   if (t <= level && t >= b->src0 && t < b->src0 + b->nsrc)
     return d + (size_t)t * c->n;
   int mi = qp_index(c, level, t);
-  bconv_limb(tmp, ks->coef + (size_t)b->src0 * c->n, c->n, b->nsrc, b->hat + (size_t)mi * b->nsrc,
-             &c->mod[mi], b->single);
+  bconv_limb(c, tmp, ks->coef + (size_t)b->src0 * c->n, b->nsrc, b->hat + (size_t)mi * b->nsrc, &c->mod[mi]);
   c->rq.k->ntt_fwd(c->tab[mi], tmp);
   return tmp;
 }
 
-/* acc0/acc1 limb t = sum_j src_j(perm) * (b_j, a_j) limb, accumulated in registers, reduced once. */
+/* phi(src) into dst (an NTT-domain automorphism: a permutation of the slots); returns dst. */
+static const uint64_t *permute_limb(const veil_rlwe_ctx *c, uint64_t *dst, const uint64_t *src,
+                                    const uint32_t *perm) {
+  c->rq.k->permute(dst, src, perm, c->n);
+  return dst;
+}
+
+/* acc0/acc1 limb t = sum_j src_j * (b_j, a_j) limb (the kernel table's dot2). */
 static void inner_limb(veil_rlwe_ks *ks, int level, int t, const uint64_t *const *src, int beta,
-                       const veil_rlwe_swk *key, const uint32_t *perm) {
+                       const veil_rlwe_swk *key) {
   const veil_rlwe_ctx *c = ks->ctx;
   size_t n = c->n, off = (size_t)qp_index(c, level, t) * n;
-  const veil_modulus *m = &c->mod[qp_index(c, level, t)];
   uint64_t *o0 = ks->acc + (size_t)t * n, *o1 = ks->acc + (size_t)(c->nq + c->np + t) * n;
   const uint64_t *kb[VEIL_RLWE_MAX_PRIMES], *ka[VEIL_RLWE_MAX_PRIMES];
   for (int j = 0; j < beta; j++) {
     kb[j] = key->b[j].c + off;
     ka[j] = key->a[j].c + off;
   }
-  /* beta products of values < q sum below 2^64 q when beta q < 2^64: one Barrett step */
-  bool single = (veil_u128)(unsigned)beta * m->q < ((veil_u128)1 << 64);
-  for (size_t k = 0; k < n; k++) {
-    size_t sk = perm ? perm[k] : k;
-    veil_u128 a0 = 0, a1 = 0;
-    for (int j = 0; j < beta; j++) {
-      uint64_t v = src[j][sk];
-      a0 += (veil_u128)v * kb[j][k];
-      a1 += (veil_u128)v * ka[j][k];
-    }
-    o0[k] = single ? veil_mod_reduce128(a0, m) : veil__reduce_u128(a0, m);
-    o1[k] = single ? veil_mod_reduce128(a1, m) : veil__reduce_u128(a1, m);
-  }
+  c->rq.k->dot2(o0, o1, src, kb, ka, beta, NULL, n, &c->mod[qp_index(c, level, t)]);
 }
 
 /* ModDown of one accumulated polynomial (QP_l layout at acc) into out over Q_l. */
@@ -119,18 +95,15 @@ static void moddown(veil_rlwe_ks *ks, uint64_t *acc, int level, uint64_t *out, b
       c->rq.k->ntt_inv(c->tab[c->nq + i], x);
       c->rq.k->mul_scalar(x, x, b->inv[i], b->inv_sh[i], n, &c->mod[c->nq + i]);
     }
-    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (c->dnum + 1) * n;
+    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (2 * c->dnum + 1) * n;
 #pragma omp for schedule(static)
     for (int t = 0; t <= level; t++) {
       const veil_modulus *m = &c->mod[t];
-      bconv_limb(tmp, pl, n, c->np, b->hat + (size_t)t * c->np, m, b->single);
+      bconv_limb(c, tmp, pl, c->np, b->hat + (size_t)t * c->np, m);
       c->rq.k->ntt_fwd(c->tab[t], tmp);
-      uint64_t *a = acc + (size_t)t * n, *o = out + (size_t)t * n;
-      uint64_t pinv = c->p_inv_q[t], pinv_sh = c->p_inv_q_sh[t], q = m->q;
-      for (size_t k = 0; k < n; k++) {
-        uint64_t v = veil_mod_mul_shoup(a[k] + q - tmp[k], pinv, pinv_sh, q);
-        o[k] = add ? veil_mod_add(o[k], v, q) : v;
-      }
+      uint64_t *o = out + (size_t)t * n;
+      c->rq.k->sub(tmp, acc + (size_t)t * n, tmp, n, m); /* (acc - ModUp(acc_P)) P^-1 */
+      (add ? c->rq.k->fma_scalar : c->rq.k->mul_scalar)(o, tmp, c->p_inv_q[t], c->p_inv_q_sh[t], n, m);
     }
   }
 }
@@ -149,13 +122,16 @@ void veil_rlwe_keyswitch(veil_rlwe_ks *ks, const uint64_t *d, int level, const v
   decompose_prepare(ks, d, level);
 #pragma omp parallel num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N)
   {
-    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (c->dnum + 1) * c->n;
+    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (2 * c->dnum + 1) * c->n;
     const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
 #pragma omp for schedule(static)
     for (int t = 0; t < limbs; t++) {
-      for (int j = 0; j < beta; j++)
+      for (int j = 0; j < beta; j++) {
         src[j] = modup_limb(ks, d, level, j, t, tmp + (size_t)j * c->n);
-      inner_limb(ks, level, t, src, beta, key, apply_perm ? key->perm : NULL);
+        if (apply_perm) /* phi of the extended digit, as hoisting does: both paths agree bit for bit */
+          src[j] = permute_limb(c, tmp + (size_t)(c->dnum + j) * c->n, src[j], key->perm);
+      }
+      inner_limb(ks, level, t, src, beta, key);
     }
   }
   moddown_pair(ks, level, out0, out1, mode);
@@ -187,12 +163,16 @@ void veil_rlwe_keyswitch_hoisted(veil_rlwe_ks *ks, const veil_rlwe_swk *key, uin
   VEIL_ASSERT(level >= 0);
   int beta = veil_rlwe_ctx_digits(c, level), limbs = level + 1 + c->np;
   size_t stride = (size_t)(c->nq + c->np) * c->n;
-#pragma omp parallel for num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N) schedule(static)
-  for (int t = 0; t < limbs; t++) {
-    const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
-    for (int j = 0; j < beta; j++)
-      src[j] = ks->hoist + j * stride + (size_t)t * c->n;
-    inner_limb(ks, level, t, src, beta, key, key->perm);
+#pragma omp parallel num_threads(ks->nthreads) if (ks->ctx->n >= VEIL__PAR_MIN_N)
+  {
+    uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (2 * c->dnum + 1) * c->n;
+#pragma omp for schedule(static)
+    for (int t = 0; t < limbs; t++) { /* one digit limb permuted at a time: its reads stay in cache */
+      const uint64_t *src[VEIL_RLWE_MAX_PRIMES];
+      for (int j = 0; j < beta; j++)
+        src[j] = permute_limb(c, tmp + (size_t)j * c->n, ks->hoist + j * stride + (size_t)t * c->n, key->perm);
+      inner_limb(ks, level, t, src, beta, key);
+    }
   }
   moddown_pair(ks, level, out0, out1, mode);
 }
@@ -202,7 +182,7 @@ veil_status veil_rlwe_ks_init(veil_rlwe_ks *ks, const veil_rlwe_ctx *c) {
   size_t n = c->n, qp = (size_t)(c->nq + c->np);
   ks->coef = veil_malloc((size_t)c->nq * n * sizeof(uint64_t));
   ks->acc = veil_malloc(2 * qp * n * sizeof(uint64_t));
-  ks->tmp = veil_malloc((size_t)ks->nthreads * (size_t)(c->dnum + 1) * n * sizeof(uint64_t));
+  ks->tmp = veil_malloc((size_t)ks->nthreads * (size_t)(2 * c->dnum + 1) * n * sizeof(uint64_t));
   if (!ks->coef || !ks->acc || !ks->tmp) {
     veil_rlwe_ks_free(ks);
     return veil_fail(VEIL_ERR_NOMEM, "key-switching scratch");

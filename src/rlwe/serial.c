@@ -1,6 +1,7 @@
 /*
  * The veil binary format: "VEIL", u32 version, u32 object type, 32-byte parameter fingerprint, then
- * the object's contents, all little-endian. Polynomials are written limb by limb as u64 words; seeded
+ * the object's contents, all little-endian. Polynomials are written limb by limb, each residue in
+ * exactly bitlen(q_i) bits (format version 2; version 1 used u64 words); seeded
  * components (the a of public and key-switching keys, c1 of fresh symmetric ciphertexts) as their
  * 32-byte seed. Loaders validate every field and fail with a detail naming it.
  */
@@ -22,11 +23,11 @@ static veil_status truncated(const char *what) {
   return veil_fail(VEIL_ERR_FORMAT, "truncated input while reading %s", what);
 }
 
-veil_status veil_rlwe_header_read(veil_rbuf *r, veil_rlwe_obj type, const uint8_t fp[VEIL_RLWE_FP_BYTES]) {
-  uint8_t m[4], f[VEIL_RLWE_FP_BYTES];
+veil_status veil_rlwe_header_peek(veil_rbuf *r, veil_rlwe_obj type, uint8_t f[VEIL_RLWE_FP_BYTES]) {
+  uint8_t m[4];
   uint32_t version, t;
   if (!veil_rbuf_bytes(r, m, 4) || !veil_rbuf_u32(r, &version) || !veil_rbuf_u32(r, &t) ||
-      !veil_rbuf_bytes(r, f, sizeof f))
+      !veil_rbuf_bytes(r, f, VEIL_RLWE_FP_BYTES))
     return truncated("the header");
   if (memcmp(m, magic, 4) != 0)
     return veil_fail(VEIL_ERR_FORMAT, "not a veil object (magic bytes differ from \"VEIL\")");
@@ -35,28 +36,70 @@ veil_status veil_rlwe_header_read(veil_rbuf *r, veil_rlwe_obj type, const uint8_
                      VEIL_FORMAT_VERSION);
   if (t != (uint32_t)type)
     return veil_fail(VEIL_ERR_MISMATCH, "object type %u where type %d was expected", t, (int)type);
+  return VEIL_OK;
+}
+
+veil_status veil_rlwe_header_read(veil_rbuf *r, veil_rlwe_obj type, const uint8_t fp[VEIL_RLWE_FP_BYTES]) {
+  uint8_t f[VEIL_RLWE_FP_BYTES];
+  VEIL_TRY(veil_rlwe_header_peek(r, type, f));
   if (memcmp(f, fp, VEIL_RLWE_FP_BYTES) != 0)
     return veil_fail(VEIL_ERR_MISMATCH, "parameter fingerprint differs from the context's");
   return VEIL_OK;
 }
 
-/* Limb t of a polynomial stored with limb i over QP-list prime i. */
-static void poly_write(veil_wbuf *w, const uint64_t *c, int nlimbs, size_t n) {
-  for (size_t k = 0; k < (size_t)nlimbs * n; k++)
-    veil_wbuf_u64(w, c[k]);
+/* Residues are bit-packed: limb i (over QP-list prime i, b_i = bit length of q_i) is N values of
+ * b_i bits, least significant first, as a little-endian bit stream padded to whole bytes. */
+static int limb_bits(const veil_rlwe_ctx *c, int i) { return 64 - __builtin_clzll(c->mod[i].q); }
+
+static size_t limb_bytes(const veil_rlwe_ctx *c, int i) { return (c->n * (size_t)limb_bits(c, i) + 7) / 8; }
+
+/* Bytes of a packed polynomial over the first @p nlimbs primes. */
+static size_t poly_bytes(const veil_rlwe_ctx *c, int nlimbs) {
+  size_t b = 0;
+  for (int i = 0; i < nlimbs; i++)
+    b += limb_bytes(c, i);
+  return b;
+}
+
+static void poly_write(const veil_rlwe_ctx *c, veil_wbuf *w, const uint64_t *v, int nlimbs) {
+  uint8_t out[256];
+  size_t len = 0;
+  for (int i = 0; i < nlimbs; i++) {
+    int bits = limb_bits(c, i), have = 0;
+    unsigned __int128 acc = 0;
+    for (size_t k = 0; k < c->n; k++) {
+      acc |= (unsigned __int128)v[(size_t)i * c->n + k] << have;
+      for (have += bits; have >= 8; have -= 8, acc >>= 8) {
+        out[len++] = (uint8_t)acc;
+        if (len == sizeof out)
+          veil_wbuf_bytes(w, out, len), len = 0;
+      }
+    }
+    if (have)
+      out[len++] = (uint8_t)acc;
+    veil_wbuf_bytes(w, out, len), len = 0;
+  }
 }
 
 static veil_status poly_read(const veil_rlwe_ctx *c, veil_rbuf *r, uint64_t *out, int nlimbs, const char *what) {
-  if (veil_rbuf_left(r) / 8 / c->n < (size_t)nlimbs)
+  if (veil_rbuf_left(r) < poly_bytes(c, nlimbs))
     return truncated(what);
   for (int i = 0; i < nlimbs; i++) {
-    uint64_t q = c->mod[i].q, *o = out + (size_t)i * c->n;
+    int bits = limb_bits(c, i), have = 0;
+    uint64_t q = c->mod[i].q, mask = ~0ull >> (64 - bits), *o = out + (size_t)i * c->n;
+    const uint8_t *in = veil_rbuf_take(r, limb_bytes(c, i)); /* length checked above */
+    unsigned __int128 acc = 0;
     for (size_t k = 0; k < c->n; k++) {
-      (void)veil_rbuf_u64(r, &o[k]); /* length checked above */
+      for (; have < bits; have += 8)
+        acc |= (unsigned __int128)*in++ << have;
+      o[k] = (uint64_t)acc & mask;
+      acc >>= bits, have -= bits;
       if (o[k] >= q)
         return veil_fail(VEIL_ERR_FORMAT, "%s: coefficient %zu of limb %d is %llu, not below q = %llu", what, k,
                          i, (unsigned long long)o[k], (unsigned long long)q);
     }
+    if (acc)
+      return veil_fail(VEIL_ERR_FORMAT, "%s: nonzero padding bits after limb %d", what, i);
   }
   return VEIL_OK;
 }
@@ -78,12 +121,82 @@ static veil_status finish(veil_rbuf *r) {
 
 static int qp(const veil_rlwe_ctx *c) { return c->nq + c->np; }
 
+/* ---- parameter sets ------------------------------------------------------------------------------ */
+
+void veil_rlwe_params_save(const veil_rlwe_paramset *s, veil_wbuf *w) {
+  veil_rlwe_header_write(w, VEIL_OBJ_PARAMS, s->fingerprint);
+  veil_wbuf_u32(w, (uint32_t)s->logn);
+  veil_wbuf_u32(w, (uint32_t)s->nq);
+  for (int i = 0; i < s->nq; i++)
+    veil_wbuf_u64(w, s->q[i]);
+  veil_wbuf_u32(w, (uint32_t)s->np);
+  for (int i = 0; i < s->np; i++)
+    veil_wbuf_u64(w, s->p[i]);
+  veil_wbuf_u32(w, (uint32_t)s->dnum);
+  veil_wbuf_u32(w, (uint32_t)s->log_scale);
+  veil_wbuf_u32(w, (uint32_t)s->hamming_weight);
+  veil_wbuf_u32(w, (uint32_t)s->security);
+  veil_wbuf_u8(w, s->insecure ? 1 : 0);
+}
+
+/* A u32 count in [lo, hi] into an int. */
+static veil_status read_count(veil_rbuf *r, int lo, int hi, int *out, const char *what) {
+  uint32_t v;
+  if (!veil_rbuf_u32(r, &v))
+    return truncated(what);
+  if (v < (uint32_t)lo || v > (uint32_t)hi)
+    return veil_fail(VEIL_ERR_FORMAT, "%s %u outside [%d, %d]", what, v, lo, hi);
+  *out = (int)v;
+  return VEIL_OK;
+}
+
+static veil_status read_primes(veil_rbuf *r, uint64_t *v, int *count, int most, const char *what) {
+  VEIL_TRY(read_count(r, 1, most, count, what));
+  for (int i = 0; i < *count; i++)
+    if (!veil_rbuf_u64(r, &v[i]))
+      return truncated(what);
+  return VEIL_OK;
+}
+
+static veil_status params_fields(veil_rbuf *r, veil_rlwe_paramset *s) {
+  uint8_t insecure;
+  VEIL_TRY(read_count(r, 1, 17, &s->logn, "params logn"));
+  VEIL_TRY(read_primes(r, s->q, &s->nq, VEIL_RLWE_MAX_PRIMES - 1, "params Q primes"));
+  VEIL_TRY(read_primes(r, s->p, &s->np, VEIL_RLWE_MAX_PRIMES - s->nq, "params P primes"));
+  VEIL_TRY(read_count(r, 1, s->nq, &s->dnum, "params dnum"));
+  VEIL_TRY(read_count(r, 0, 60, &s->log_scale, "params log_scale"));
+  VEIL_TRY(read_count(r, 0, 1 << s->logn, &s->hamming_weight, "params Hamming weight"));
+  VEIL_TRY(read_count(r, 128, 256, &s->security, "params security"));
+  if (!veil_rbuf_u8(r, &insecure))
+    return truncated("the params insecure flag");
+  if (insecure > 1)
+    return veil_fail(VEIL_ERR_FORMAT, "params insecure flag %u is not 0 or 1", insecure);
+  s->insecure = insecure;
+  return finish(r);
+}
+
+veil_status veil_rlwe_params_load(const void *data, size_t len, veil_rlwe_paramset *s) {
+  veil_rbuf r;
+  veil_rbuf_init(&r, data, len);
+  veil_rlwe_paramset t = {0};
+  uint8_t fp[VEIL_RLWE_FP_BYTES];
+  VEIL_TRY(veil_rlwe_header_peek(&r, VEIL_OBJ_PARAMS, t.fingerprint));
+  VEIL_TRY(params_fields(&r, &t));
+  VEIL_TRY(veil_rlwe_paramset_check(&t));
+  veil_rlwe_paramset_fingerprint(&t, fp);
+  if (memcmp(fp, t.fingerprint, sizeof fp) != 0)
+    return veil_fail(VEIL_ERR_FORMAT, "params: the header's fingerprint does not match the stored parameters "
+                                      "(corrupted or edited)");
+  *s = t;
+  return VEIL_OK;
+}
+
 /* ---- secret and public keys ---------------------------------------------------------------------- */
 
 void veil_rlwe_sk_save(const veil_rlwe_ctx *c, const veil_rlwe_sk *sk, veil_wbuf *w) {
   veil_rlwe_header_write(w, VEIL_OBJ_SK, c->fingerprint);
   veil_wbuf_u32(w, (uint32_t)qp(c));
-  poly_write(w, sk->s.c, qp(c), c->n);
+  poly_write(c, w, sk->s.c, qp(c));
 }
 
 veil_status veil_rlwe_sk_load(const veil_rlwe_ctx *c, const void *data, size_t len, veil_rlwe_sk *sk) {
@@ -105,7 +218,7 @@ void veil_rlwe_pk_save(const veil_rlwe_ctx *c, const veil_rlwe_pk *pk, veil_wbuf
   veil_rlwe_header_write(w, VEIL_OBJ_PK, c->fingerprint);
   veil_wbuf_u32(w, (uint32_t)c->nq);
   veil_wbuf_bytes(w, pk->seed, VEIL_RLWE_SEED_BYTES);
-  poly_write(w, pk->b.c, c->nq, c->n);
+  poly_write(c, w, pk->b.c, c->nq);
 }
 
 veil_status veil_rlwe_pk_load(const veil_rlwe_ctx *c, const void *data, size_t len, veil_rlwe_pk *pk) {
@@ -139,7 +252,7 @@ static void swk_body_write(const veil_rlwe_ctx *c, const veil_rlwe_swk *k, veil_
   veil_wbuf_u32(w, (uint32_t)qp(c));
   veil_wbuf_bytes(w, k->seed, VEIL_RLWE_SEED_BYTES);
   for (int j = 0; j < k->dnum; j++)
-    poly_write(w, k->b[j].c, qp(c), c->n);
+    poly_write(c, w, k->b[j].c, qp(c));
 }
 
 static veil_status swk_body_read(const veil_rlwe_ctx *c, veil_rbuf *r, veil_rlwe_swk *k) {
@@ -151,7 +264,7 @@ static veil_status swk_body_read(const veil_rlwe_ctx *c, veil_rbuf *r, veil_rlwe
   VEIL_TRY(read_u32_eq(r, (uint32_t)qp(c), "key-switching key limb count"));
   if (!veil_rbuf_bytes(r, k->seed, VEIL_RLWE_SEED_BYTES))
     return truncated("the key seed");
-  if (veil_rbuf_left(r) / 8 / c->n / (size_t)qp(c) < (size_t)c->dnum)
+  if (veil_rbuf_left(r) / poly_bytes(c, qp(c)) < (size_t)c->dnum)
     return truncated("key-switching key components");
   if (g != 0 && (!(g & 1) || g >= 2 * c->n || g == 1))
     return veil_fail(VEIL_ERR_FORMAT, "Galois element %llu is not odd in [3, 2N)", (unsigned long long)g);
@@ -197,7 +310,7 @@ veil_status veil_rlwe_gks_load(const veil_rlwe_ctx *c, const void *data, size_t 
   VEIL_TRY(veil_rlwe_header_read(&r, VEIL_OBJ_GKS, c->fingerprint));
   if (!veil_rbuf_u32(&r, &count))
     return truncated("the Galois key count");
-  size_t key_bytes = (size_t)c->dnum * (size_t)qp(c) * c->n * 8;
+  size_t key_bytes = (size_t)c->dnum * poly_bytes(c, qp(c));
   if (count > c->n || veil_rbuf_left(&r) / key_bytes < count)
     return veil_fail(VEIL_ERR_FORMAT, "Galois key count %u does not fit the %zu bytes left", count,
                      veil_rbuf_left(&r));
@@ -238,7 +351,7 @@ void veil_rlwe_pt_save(const veil_rlwe_ctx *c, const veil_rlwe_pt *pt, veil_wbuf
   veil_rlwe_header_write(w, VEIL_OBJ_PT, c->fingerprint);
   veil_wbuf_u32(w, (uint32_t)pt->level);
   veil_wbuf_f64(w, pt->scale);
-  poly_write(w, pt->m.c, pt->level + 1, c->n);
+  poly_write(c, w, pt->m.c, pt->level + 1);
 }
 
 veil_status veil_rlwe_pt_load(const veil_rlwe_ctx *c, const void *data, size_t len, veil_rlwe_pt *pt) {
@@ -249,7 +362,7 @@ veil_status veil_rlwe_pt_load(const veil_rlwe_ctx *c, const void *data, size_t l
   double scale;
   VEIL_TRY(veil_rlwe_header_read(&r, VEIL_OBJ_PT, c->fingerprint));
   VEIL_TRY(read_level_scale(c, &r, &level, &scale));
-  if (veil_rbuf_left(&r) / 8 / c->n < (size_t)level + 1)
+  if (veil_rbuf_left(&r) < poly_bytes(c, level + 1))
     return truncated("the plaintext");
   VEIL_TRY(veil_rlwe_pt_init(c, pt, level));
   pt->scale = scale;
@@ -271,7 +384,7 @@ void veil_rlwe_ct_save(const veil_rlwe_ctx *c, const veil_rlwe_ct *ct, veil_wbuf
   if (seeded)
     veil_wbuf_bytes(w, ct->seed, VEIL_RLWE_SEED_BYTES);
   for (int j = 0; j < (seeded ? 1 : ct->size); j++)
-    poly_write(w, ct->c[j].c, ct->level + 1, c->n);
+    poly_write(c, w, ct->c[j].c, ct->level + 1);
 }
 
 veil_status veil_rlwe_ct_load(const veil_rlwe_ctx *c, const void *data, size_t len, veil_rlwe_ct *ct) {
@@ -296,7 +409,7 @@ veil_status veil_rlwe_ct_load(const veil_rlwe_ctx *c, const void *data, size_t l
   if (seeded && !veil_rbuf_bytes(&r, seed, sizeof seed))
     return truncated("the ciphertext seed");
   int stored = seeded ? 1 : (int)size;
-  if (veil_rbuf_left(&r) / 8 / c->n / (size_t)(level + 1) < (size_t)stored)
+  if (veil_rbuf_left(&r) / poly_bytes(c, level + 1) < (size_t)stored)
     return truncated("the ciphertext components");
   VEIL_TRY(veil_rlwe_ct_init(c, ct, (int)size, level));
   veil_status st = VEIL_OK;

@@ -33,8 +33,8 @@ static bool u32_in(veil_rbuf *r, uint32_t lo, uint32_t hi, int *out) {
 
 static bool lit_load(veil_rbuf *r, veil_ckks_params_lit *l) {
   memset(l, 0, sizeof *l);
-  int secret;
-  uint8_t insecure;
+  int secret = 0;
+  uint8_t insecure = 0;
   bool ok = u32_in(r, 1, 17, &l->logn) && u32_in(r, 1, VEIL_CKKS_MAX_Q, &l->nq);
   for (int i = 0; ok && i < l->nq; i++)
     ok = u32_in(r, 1, 64, &l->q_bits[i]);

@@ -25,6 +25,22 @@ static void expected_e(mpz_t e, const mpz_t x, const mpz_t B, const veil_modulus
   mpz_clears(hat, inv, bj, sum, y, NULL);
 }
 
+static void run_bconv(const veil_bconv *bc, const uint64_t *in, uint64_t *out, size_t n, bool use_limbs) {
+  int nfrom = bc->nfrom, nto = bc->nto;
+  if (!use_limbs) {
+    veil_bconv_apply(bc, in, out, n);
+    return;
+  }
+  const uint64_t *ip[VEIL_BCONV_MAX_FROM]; /* reversed limb order through pointers: limbs need not be contiguous */
+  uint64_t *op[64];
+  for (int j = 0; j < nfrom; j++)
+    ip[j] = in + (size_t)j * n;
+  for (int i = 0; i < nto; i++)
+    op[i] = out + (size_t)(nto - 1 - i) * n;
+  veil_bconv_apply_limbs(bc, ip, op, n);
+}
+
+/* Checks the conversion with every kernel table against GMP. */
 static void check_bconv(const uint64_t *fq, int nfrom, const uint64_t *tq, int nto, size_t n,
                         bool use_limbs) {
   veil_modulus from[VEIL_BCONV_MAX_FROM], to[64];
@@ -37,7 +53,7 @@ static void check_bconv(const uint64_t *fq, int nfrom, const uint64_t *tq, int n
   mpz_set_ui(B, 1);
   for (int j = 0; j < nfrom; j++)
     mpz_mul_ui(B, B, fq[j]);
-  uint64_t *in = veil_malloc((size_t)nfrom * n * 8), *out = veil_malloc((size_t)nto * n * 8);
+  uint64_t *in = veil_malloc((size_t)nfrom * n * 8), *out = veil_malloc(8 * (size_t)nto * n * 8);
   for (size_t c = 0; c < n; c++) {
     mpz_init(x[c]);
     vt_mpz_random(x[c], B);
@@ -48,29 +64,25 @@ static void check_bconv(const uint64_t *fq, int nfrom, const uint64_t *tq, int n
     for (int j = 0; j < nfrom; j++)
       in[(size_t)j * n + c] = mpz_fdiv_ui(x[c], fq[j]);
   }
-  if (use_limbs) { /* reversed limb order through pointers: limbs need not be contiguous */
-    const uint64_t *ip[VEIL_BCONV_MAX_FROM];
-    uint64_t *op[64];
-    for (int j = 0; j < nfrom; j++)
-      ip[j] = in + (size_t)j * n;
-    for (int i = 0; i < nto; i++)
-      op[i] = out + (size_t)(nto - 1 - i) * n;
-    veil_bconv_apply_limbs(&bc, ip, op, n);
-  } else {
-    veil_bconv_apply(&bc, in, out, n);
+  const veil_kernels *tabs[8];
+  int ntab = veil_kernels_all(tabs, 8);
+  for (int t = 0; t < ntab; t++) { /* every kernel table: outputs side by side in out */
+    bc.k = tabs[t];
+    run_bconv(&bc, in, out + (size_t)t * nto * n, n, use_limbs);
   }
   int bad = 0;
   for (size_t c = 0; c < n; c++) {
     expected_e(e, x[c], B, from, nfrom);
     bad += mpz_sgn(e) < 0 || mpz_cmp_ui(e, (unsigned long)nfrom) >= 0;
     mpz_addmul(x[c], e, B);
-    for (int i = 0; i < nto; i++) {
-      uint64_t got = out[(size_t)(use_limbs ? nto - 1 - i : i) * n + c];
-      bad += got != mpz_fdiv_ui(x[c], tq[i]);
-    }
+    for (int t = 0; t < ntab; t++)
+      for (int i = 0; i < nto; i++) {
+        uint64_t got = out[((size_t)t * nto + (size_t)(use_limbs ? nto - 1 - i : i)) * n + c];
+        bad += got != mpz_fdiv_ui(x[c], tq[i]);
+      }
     mpz_clear(x[c]);
   }
-  VT_CHECK_MSG(bad == 0, "%d -> %d primes, n %zu: %d wrong", nfrom, nto, n, bad);
+  VT_CHECK_MSG(bad == 0, "%d -> %d primes, n %zu, %d tables: %d wrong", nfrom, nto, n, ntab, bad);
   veil_free(x);
   veil_free(in);
   veil_free(out);

@@ -33,6 +33,39 @@ static bool same_words(const uint64_t *a, const uint64_t *b, size_t words) {
   return memcmp(a, b, words * sizeof(uint64_t)) == 0;
 }
 
+/* Bytes of a bit-packed polynomial over the first @p limbs primes: N * bitlen(q_i) bits per limb. */
+static size_t packed_bytes(const veil_rlwe_ctx *c, int limbs) {
+  size_t b = 0;
+  for (int i = 0; i < limbs; i++)
+    b += (c->n * (size_t)(64 - __builtin_clzll(c->mod[i].q)) + 7) / 8;
+  return b;
+}
+
+/* Bit @p j of a little-endian bit stream. */
+static unsigned bit_at(const uint8_t *p, size_t j) { return (p[j / 8] >> (j % 8)) & 1u; }
+
+/* The secret key object decoded bit by bit (independent of the packer): header, u32 limb count, then
+ * limb 0 as N values of bitlen(q_0) bits. */
+static void test_packing_layout(void) {
+  fix f;
+  VT_OK(fix_init(&f));
+  veil_wbuf w;
+  veil_wbuf_init(&w);
+  veil_rlwe_sk_save(&f.c, &f.sk, &w);
+  int qp = f.c.nq + f.c.np, bits = 64 - __builtin_clzll(f.c.mod[0].q);
+  VT_CHECK_EQ_U64(w.len, 44 + 4 + packed_bytes(&f.c, qp));
+  int bad = 0;
+  for (size_t k = 0; k < f.c.n; k++) {
+    uint64_t v = 0;
+    for (int b = 0; b < bits; b++)
+      v |= (uint64_t)bit_at(w.data + 48, k * (size_t)bits + (size_t)b) << b;
+    bad += v != f.sk.s.c[k];
+  }
+  VT_CHECK_MSG(bad == 0, "%d coefficients of limb 0 differ from the bit-level decoding", bad);
+  veil_wbuf_free(&w);
+  fix_free(&f);
+}
+
 static void test_round_trips(void) {
   fix f;
   VT_OK(fix_init(&f));
@@ -49,7 +82,7 @@ static void test_round_trips(void) {
   /* public key: seeded, about half of two polynomials */
   veil_wbuf_init(&w);
   veil_rlwe_pk_save(&f.c, &f.pk, &w);
-  VT_CHECK(w.len < (2 * (size_t)f.c.nq * n * 8) * 6 / 10);
+  VT_CHECK(w.len < 2 * packed_bytes(&f.c, f.c.nq) * 6 / 10);
   veil_rlwe_pk pk2;
   VT_OK(veil_rlwe_pk_load(&f.c, w.data, w.len, &pk2));
   VT_CHECK(same_words(pk2.a.c, f.pk.a.c, (size_t)f.c.nq * n) && same_words(pk2.b.c, f.pk.b.c, (size_t)f.c.nq * n));
@@ -58,7 +91,7 @@ static void test_round_trips(void) {
   /* relinearization key: seeded, about half */
   veil_wbuf_init(&w);
   veil_rlwe_swk_save(&f.c, &f.rlk, &w);
-  size_t full = (size_t)f.rlk.dnum * 2 * qp * n * 8;
+  size_t full = (size_t)f.rlk.dnum * 2 * packed_bytes(&f.c, (int)qp);
   VT_CHECK_MSG(w.len > full / 2 && w.len < full / 2 + 128, "rlk %zu bytes vs expanded %zu", w.len, full);
   veil_rlwe_swk k2;
   VT_OK(veil_rlwe_swk_load(&f.c, w.data, w.len, &k2));
@@ -254,6 +287,7 @@ static void test_malformed(void) {
 }
 
 int main(void) {
+  VT_RUN(test_packing_layout);
   VT_RUN(test_round_trips);
   VT_RUN(test_ct_pt_seeded);
   VT_RUN(test_malformed);

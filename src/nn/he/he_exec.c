@@ -90,7 +90,7 @@ veil_status veil__he_encrypt_count(const veil_he_plan *p, const veil_he_client *
   VEIL_TRY(veil_ckks_encoder_init(&enc, p->params.logn));
   veil_status st = tensor_alloc(out, nin);
   out->n_images = n, out->complex_packing = p->complex_packing;
-  memcpy(out->key_id, cl->key_id, sizeof out->key_id);
+  memcpy(out->key_id, cl->key_id, sizeof out->key_id), memcpy(out->model_fp, p->model_fp, sizeof out->model_fp);
 #pragma omp parallel num_threads(veil_threads()) if (!st)
   {
     double complex *buf = veil_malloc(p->params.max_slots * sizeof *buf);
@@ -431,7 +431,7 @@ veil_status veil_he_infer(const veil_he_plan *p, const veil_he_server *sv, const
   if (!st) {
     *out = (veil_he_tensor){.count = p->values[p->output].count, .n_images = in->n_images, .complex_packing = in->complex_packing,
                             .ct = r.vals[p->output]};
-    memcpy(out->key_id, in->key_id, sizeof out->key_id);
+    memcpy(out->key_id, in->key_id, sizeof out->key_id), memcpy(out->model_fp, p->model_fp, sizeof out->model_fp);
     r.vals[p->output] = NULL;
   }
   for (int v = 0; r.vals && v < p->nvalues; v++)
