@@ -67,6 +67,32 @@ VEIL_WUR veil_status veil_client_keys_delete(veil_client *c, const veil_client_k
 VEIL_WUR veil_status veil_client_infer(veil_client *c, const char *model, const veil_client_keyset *ks,
                                        const char *in_file, const char *out_file);
 
+/* ---- client-aided sessions (docs/service.md) ---------------------------------------------------- */
+
+/** What the server asks for next (from the X-Veil-* headers of its answer). */
+typedef struct veil_client_round {
+  char session[33]; /**< session id */
+  bool done;        /**< the body is the model's output */
+  int round;        /**< the round to answer next */
+  char act[16];     /**< "relu", "clip" or "maxpool" */
+  int group;        /**< ciphertexts per output (pooling window), else 1 */
+  double clip[2];   /**< "clip": lo, hi */
+  int64_t outputs;  /**< ciphertexts to return */
+} veil_client_round;
+
+/**
+ * Starts a client-aided session of @p model with the input ciphertexts in @p in_file; the first
+ * round's masked ciphertexts (or the output when @p next->done) are written to @p out_file.
+ * Errors: as the file comment says; FORMAT when the answer lacks the round headers.
+ */
+VEIL_WUR veil_status veil_client_aided_start(veil_client *c, const char *model, const veil_client_keyset *ks,
+                                             const char *in_file, const char *out_file, veil_client_round *next);
+/** Answers round @p round of @p session with the ciphertexts in @p in_file; the next round or the output goes to @p out_file. */
+VEIL_WUR veil_status veil_client_aided_round(veil_client *c, const veil_client_keyset *ks, const char *session, int round,
+                                             const char *in_file, const char *out_file, veil_client_round *next);
+/** Deletes a session (its server-side state and files). */
+VEIL_WUR veil_status veil_client_aided_delete(veil_client *c, const veil_client_keyset *ks, const char *session);
+
 /* ---- encrypted inference end to end ----------------------------------------------------------- */
 
 /** A model session: the model's public plan, the client's secret key and its key set on the server. */
@@ -86,12 +112,18 @@ void veil_client_session_free(veil_client_session *s);
 /** Values per input image, values per output, images per request (batch). */
 void veil_client_session_sizes(const veil_client_session *s, int64_t *in_count, int64_t *out_count,
                                int64_t *batch);
+/** "client-aided" or "encrypted": how the server runs the model. */
+const char *veil_client_session_mode(const veil_client_session *s);
+/** Rounds of the last veil_client_session_run batch, and bytes sent plus received (all batches). */
+void veil_client_session_traffic(const veil_client_session *s, int *rounds, uint64_t *bytes);
 /** The preprocessing the server published for the model (text of a .prep sidecar; "" if none). */
 const char *veil_client_session_prep(const veil_client_session *s);
 /**
  * Encrypts @p n images @p x (n * in_count values, image-major, already preprocessed), has the server
  * evaluate them, decrypts into @p y (n * out_count). Splits into batches as needed; re-uploads the
- * evaluation keys once if the server no longer has the key set.
+ * evaluation keys once if the server no longer has the key set. A client-aided model (see
+ * veil_client_session_mode) runs as a session whose rounds this function answers: decrypt, apply
+ * the activation, re-encrypt at the top level.
  */
 VEIL_WUR veil_status veil_client_session_run(veil_client_session *s, const double *x, int64_t n, double *y);
 

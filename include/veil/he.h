@@ -50,7 +50,15 @@ typedef enum veil_he_kind {
   VEIL_HE_POLY = 1,
   VEIL_HE_ADD = 2,
   VEIL_HE_NORM = 3,
+  VEIL_HE_CLIENT = 4, /**< client-aided mode: an activation the client evaluates (one round trip) */
 } veil_he_kind;
+
+/** Activation of a CLIENT step. */
+typedef enum veil_he_act {
+  VEIL_HE_ACT_RELU = 0,    /**< max(x, 0) per element */
+  VEIL_HE_ACT_CLIP = 1,    /**< min(max(x, lo), hi) per element (sent unmasked: see docs/service.md) */
+  VEIL_HE_ACT_MAXPOOL = 2, /**< max over each window of `group` inputs */
+} veil_he_act;
 
 /** One step of a plan; every step reads value(s) and writes a new value. */
 typedef struct veil_he_step {
@@ -66,6 +74,12 @@ typedef struct veil_he_step {
   double wscale;        /**< LINEAR: Delta_w */
   int32_t *wi;          /**< LINEAR: integer weights round(w * wscale), nnz (set with parameters) */
   int mac_chunk;        /**< LINEAR: products accumulated before a reduction */
+  /* client-aided mode (zero otherwise) */
+  veil_he_act act;      /**< CLIENT: the activation */
+  double clip[2];       /**< CLIENT, VEIL_HE_ACT_CLIP: lo, hi */
+  int group;            /**< CLIENT: inputs per output (window size for max pooling, else 1) */
+  int32_t *gather;      /**< CLIENT max pooling: nout * group input indices (short windows repeat one) */
+  int round;            /**< the round (0-based segment between CLIENT steps) the step runs in */
 } veil_he_step;
 
 /** A tensor of ciphertexts (one per element) as scheduled. */
@@ -86,6 +100,8 @@ typedef struct veil_he_opts {
   int precision_bits;    /**< 0: from calibration (max |value| of every step) */
   bool insecure_test_only; /**< allow small rings (tests) */
   bool no_lazy_relin;    /**< relinearize every square (for comparison) */
+  bool client_aided;     /**< ReLU / Clip / MaxPool become CLIENT steps (rounds with the client) */
+  int mask_bits;         /**< client-aided: masks r = 2^u, u uniform in [-mask_bits/2, mask_bits/2]; 0: 2 */
 } veil_he_opts;
 
 /** A compiled plan. */
@@ -110,13 +126,19 @@ typedef struct veil_he_plan {
   char complex_why[160];  /**< human reason for the decision */
   double max_abs;         /**< largest |value| seen in calibration (0 if none) */
   uint8_t model_fp[32];   /**< BLAKE2b of the graph */
+  bool client_aided;      /**< compiled with veil_he_opts.client_aided */
+  int nrounds;            /**< CLIENT steps (round trips with the client) */
+  int mask_bits;          /**< client-aided mask range (see veil_he_opts) */
 } veil_he_plan;
 
 /**
  * Compiles an optimized graph (veil_graph_optimize first) into a plan (structure only; no
  * parameters). @p plan is initialized here.
- * @return VEIL_OK; VEIL_ERR_UNSUPPORTED for ReLU / Clip / MaxPool ("client-aided mode (issue: service)
- *         or polynomial approximation"), polynomials of degree > 2, products of two different tensors,
+ * With o->client_aided, ReLU / Clip / MaxPool become CLIENT steps (see veil_he_aided_start) and
+ * identity LINEAR steps are inserted so that every value sent to the client, every residual-add
+ * input and the output are computed in the round that uses them (fresh masks per round).
+ * @return VEIL_OK; VEIL_ERR_UNSUPPORTED for ReLU / Clip / MaxPool without client_aided ("client-aided
+ *         mode or polynomial approximation"), squares with client_aided, polynomials of degree > 2, products of two different tensors,
  *         or a linear map too large to extract; VEIL_ERR_FORMAT (graph without shapes); NOMEM.
  */
 VEIL_WUR veil_status veil_he_plan_compile(const veil_graph *g, const veil_he_opts *o, veil_he_plan *plan);
@@ -206,6 +228,60 @@ VEIL_WUR veil_status veil_he_decrypt(const veil_he_plan *plan, const veil_he_cli
 VEIL_WUR veil_status veil_he_infer(const veil_he_plan *plan, const veil_he_server *sv, const veil_he_tensor *in,
                                    veil_he_tensor *out);
 void veil_he_tensor_free(veil_he_tensor *t);
+
+/* ---- client-aided mode (nGraph-HE2) ----------------------------------------------------------- */
+
+/** What the client evaluates in one round. */
+typedef struct veil_he_aided_round {
+  int round;          /**< 0-based round number */
+  veil_he_act act;    /**< activation */
+  int group;          /**< inputs per output (window size for max pooling, else 1) */
+  double clip[2];     /**< VEIL_HE_ACT_CLIP: lo, hi */
+  int64_t nout;       /**< ciphertexts the client returns; it receives nout * group */
+} veil_he_aided_round;
+
+/** Server-side state of one client-aided inference (values between rounds, masks, permutations). */
+typedef struct veil_he_aided veil_he_aided;
+
+/**
+ * Starts a client-aided inference of @p plan (compiled with client_aided, with parameters) on the
+ * fresh input @p in, whose ciphertexts it takes over (@p in is emptied). Draws every round's masks
+ * (positive factors, one per ciphertext, equal within pooling windows) and permutations.
+ * Errors: INVALID_ARG (plan not client-aided), MISMATCH (input count, keys, level), NOMEM.
+ */
+VEIL_WUR veil_status veil_he_aided_start(const veil_he_plan *plan, const veil_he_server *sv, veil_he_tensor *in,
+                                         veil_he_aided **out);
+/**
+ * Runs the server's steps up to the next CLIENT step or the end. Not done: @p send receives the
+ * masked, permuted ciphertexts of the round (req->nout * req->group, dropped to level 0) and @p req
+ * what to evaluate; call veil_he_aided_answer next. Done: @p send receives the output tensor.
+ * Errors: INVALID_ARG (called while an answer is awaited or after the end), NOMEM, MISMATCH.
+ */
+VEIL_WUR veil_status veil_he_aided_step(veil_he_aided *a, bool *done, veil_he_tensor *send, veil_he_aided_round *req);
+/**
+ * Hands the client's answer (req.nout fresh ciphertexts at the top level, in the order received)
+ * to the session, which takes its ciphertexts (@p reply is emptied on success).
+ * Errors: INVALID_ARG (no round pending), MISMATCH (count, level, keys, scale).
+ */
+VEIL_WUR veil_status veil_he_aided_answer(veil_he_aided *a, veil_he_tensor *reply);
+/** The round awaiting an answer (-1 when none), and the number of rounds the plan has. */
+int veil_he_aided_pending(const veil_he_aided *a);
+/** Frees the state; NULL is a no-op. */
+void veil_he_aided_free(veil_he_aided *a);
+/**
+ * Client side of one round: decrypts @p in (req->nout * req->group ciphertexts), applies the
+ * activation per group and image, and encrypts the results afresh at the top level into @p out.
+ * Errors: MISMATCH (count, keys), INVALID_ARG (group < 1), NOMEM.
+ */
+VEIL_WUR veil_status veil_he_aided_client_round(const veil_he_plan *plan, const veil_he_client *cl,
+                                                const veil_he_aided_round *req, const veil_he_tensor *in,
+                                                veil_he_tensor *out);
+/**
+ * The whole protocol in one process (tests; both keys at hand): encrypts @p n images @p x, runs the
+ * rounds, decrypts into @p y (n * output count). @p rounds (may be NULL) receives the round count.
+ */
+VEIL_WUR veil_status veil_he_aided_run(const veil_he_plan *plan, const veil_he_client *cl, const veil_he_server *sv,
+                                       const double *x, int64_t n, double *y, int *rounds);
 
 /* ---- files -------------------------------------------------------------------------------------- */
 /*

@@ -35,6 +35,16 @@ typedef struct veil_service_deadline {
 /** True when @p d has passed. */
 bool veil_service_deadline_passed(const veil_service_deadline *d);
 
+/** What the client evaluates in the next round of a client-aided session (docs/service.md). */
+typedef struct veil_service_round {
+  bool done;        /**< the body is the model's output; the session is over */
+  int round;        /**< the round the client answers next (POST /v1/sessions/{id}/rounds/{round}) */
+  char act[16];     /**< "relu", "clip" or "maxpool" */
+  int group;        /**< ciphertexts per output (pooling window), else 1 */
+  double clip[2];   /**< "clip": lo, hi */
+  int64_t outputs;  /**< ciphertexts the client returns */
+} veil_service_round;
+
 /**
  * What the server needs from a model implementation. Every function may be called from several
  * worker threads at once on the same model (implementations keep per-call scratch); a key handle
@@ -64,6 +74,19 @@ typedef struct veil_service_engine {
   VEIL_WUR veil_status (*infer)(void *model, void *keys, const char *in, const char *out,
                                 const veil_service_deadline *deadline);
   void *user; /**< engine-wide data (options) */
+  /**
+   * Client-aided sessions (NULL when the engine has none). Starts a session on the input ciphertexts
+   * in file @p in: runs the server's steps up to the first client round and writes that round's
+   * masked ciphertexts (or, for a model without activations, the output) to file @p out, and what
+   * to do in @p next. @p dir is the session's own directory for temporary files (removed by the
+   * server when the session ends). Errors: UNSUPPORTED (the model is not client-aided), FORMAT,
+   * MISMATCH, NOMEM.
+   */
+  VEIL_WUR veil_status (*session_start)(void *model, void *keys, const char *in, const char *out, const char *dir,
+                                        void **sess, veil_service_round *next);
+  /** Hands the client's answer (file @p in) to the session and writes the next round or the output. */
+  VEIL_WUR veil_status (*session_round)(void *sess, const char *in, const char *out, veil_service_round *next);
+  void (*session_free)(void *sess);
 } veil_service_engine;
 
 /** Limits, all configurable from `veil serve` flags. */
@@ -76,6 +99,9 @@ typedef struct veil_service_limits {
   int max_connections;        /**< open connections before refusing; default 256 */
   int request_timeout_s;      /**< time for one job (queue wait + work); default 600 */
   int idle_timeout_s;         /**< a connection idle this long is closed; default 60 */
+  int session_timeout_s;      /**< a client-aided session idle this long is deleted; default 300 */
+  int max_sessions_per_client;/**< open client-aided sessions per source address; default 2 */
+  int max_sessions;           /**< open client-aided sessions in total; default 16 */
 } veil_service_limits;
 
 /** Server options; fill with veil_service_opts_default() and override. */

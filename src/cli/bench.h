@@ -31,4 +31,7 @@ int veil_bench_relu(veil_cli_args *a, const veil_bench_cfg *cfg);
 /** `veil bench bootstrap`: CKKS bootstrapping at the 128-bit parameter set (bench_bootstrap.c). */
 int veil_bench_bootstrap(veil_cli_args *a, const veil_bench_cfg *cfg);
 
+/** `veil bench client-aided`: ResNet-20 in client-aided mode through a loopback server (bench_client_aided.c). */
+int veil_bench_client_aided(veil_cli_args *a, const veil_bench_cfg *cfg);
+
 #endif

@@ -17,6 +17,11 @@ static const veil_cli_opt opts[] = {
     {"interval", "A,B", "relu: input interval (default -1,1)"},
     {"bootstrap", NULL, "relu: ReLU on the bootstrapping chain, then one bootstrap (logN 12..16)"},
     {"kernel", "NAME", "kernel table: ref, scalar, avx512dq, avx512 (default: best for this CPU)"},
+    {"count", "N", "client-aided: CIFAR-10 test images (default 1000)"},
+    {"model", "FILE", "client-aided: ONNX model (default: the shipped ResNet-20)"},
+    {"prep", "FILE", "client-aided: preprocessing sidecar (default models/resnet20_cifar10.prep)"},
+    {"data-dir", "DIR", "client-aided: CIFAR-10 directory (default ../shared/data/cifar10)"},
+    {"in-process", NULL, "client-aided: no server, one process (profiles the HE part alone)"},
     {0}};
 
 typedef struct bench_target {
@@ -31,6 +36,7 @@ static const bench_target targets[] = {
     {"ckks", "CKKS ops: encode, encrypt, mul_relin, rescale, rotate, hoisting; key sizes, precision",
      veil_bench_ckks},
     {"relu", "encrypted composite-minimax ReLU on a full ciphertext (128-bit parameters)", veil_bench_relu},
+    {"client-aided", "CIFAR-10 ResNet-20 with client-evaluated ReLUs through a loopback server (JSON)", veil_bench_client_aided},
     {"bootstrap", "CKKS bootstrapping of N/2 slots (128-bit parameters at logN 16)", veil_bench_bootstrap},
 };
 #define NTARGETS (sizeof targets / sizeof *targets)

@@ -15,7 +15,8 @@ static const veil_cli_opt opts[] = {
     {"dataset", "NAME", "mnist or cifar10 test images instead of --input"},
     {"data-dir", "DIR", "dataset directory (default: $VEIL_DATA_DIR/NAME or the shipped data/NAME)"},
     {"count", "N", "dataset images to classify (default 16)"},
-    {"json", NULL, "print {\"classes\":[..],\"count\":..,\"accuracy\":..}"},
+    {"json", NULL, "print {\"classes\":[..],\"count\":..,\"accuracy\":..,\"mode\":..,\"rounds\":..}"},
+    {"mode", "MODE", "auto (default), encrypted or client-aided: refuse a model the server runs otherwise"},
     {0}};
 
 static const char desc[] =
@@ -83,7 +84,8 @@ static int load_inputs(const veil_cli_args *a, const veil_prep *p, double **x, i
   return st ? veil_cli_fail(a, st) : 0;
 }
 
-static void print_result(const veil_cli_args *a, const int *cls, int64_t n, const uint8_t *labels) {
+static void print_result(const veil_cli_args *a, const veil_client_session *s, const int *cls, int64_t n,
+                         const uint8_t *labels) {
   int64_t correct = 0;
   for (int64_t i = 0; labels && i < n; i++)
     correct += cls[i] == labels[i];
@@ -103,6 +105,11 @@ static void print_result(const veil_cli_args *a, const int *cls, int64_t n, cons
   veil_json_int(&j, "count", n);
   if (labels)
     veil_json_num(&j, "accuracy", (double)correct / (double)n);
+  int rounds;
+  uint64_t bytes;
+  veil_client_session_traffic(s, &rounds, &bytes);
+  veil_json_str(&j, "mode", veil_client_session_mode(s));
+  veil_json_int(&j, "rounds", rounds);
   veil_json_end(&j);
 }
 
@@ -130,7 +137,7 @@ static int classify(const veil_cli_args *a, veil_client_session *s) {
         cls[i] = (int)k;
   }
   if (!rc)
-    print_result(a, cls, n, labels);
+    print_result(a, s, cls, n, labels);
   free(x);
   free(y);
   free(cls);
@@ -162,7 +169,14 @@ static int run(veil_cli_args *a) {
     return veil_cli_fail(a, st);
   }
   st = veil_client_session_open(c, model, keys, &s);
-  int rc = st ? veil_cli_fail(a, st) : classify(a, s);
+  const char *mode = veil_cli_get(a, "mode");
+  int rc = st ? veil_cli_fail(a, st) : 0;
+  if (!rc && mode && strcmp(mode, "auto") && strcmp(mode, veil_client_session_mode(s)))
+    rc = strcmp(mode, "encrypted") && strcmp(mode, "client-aided")
+             ? veil_cli_usage_error(a, "--mode %s: expected auto, encrypted or client-aided", mode)
+             : veil_cli_usage_error(a, "the server runs model '%s' in %s mode, not %s", model, veil_client_session_mode(s), mode);
+  if (!rc)
+    rc = classify(a, s);
   veil_client_session_free(s);
   veil_client_free(c);
   return rc;
@@ -170,5 +184,5 @@ static int run(veil_cli_args *a) {
 
 VEIL_CLI_COMMAND(client, "client", "classify images with a veil server, under encryption",
                  "veil client --server URL --model NAME --keys DIR (--input X.npy|X.png | --dataset mnist|cifar10 "
-                 "[--data-dir D] [--count N]) [--json]",
+                 "[--data-dir D] [--count N]) [--mode auto|encrypted|client-aided] [--json]",
                  desc, opts, run)

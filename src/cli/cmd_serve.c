@@ -20,6 +20,9 @@ static const veil_cli_opt opts[] = {
     {"max-connections", "N", "open connections (default 256)"},
     {"request-timeout", "S", "seconds one request may wait and run (default 600)"},
     {"idle-timeout", "S", "seconds before an idle connection is closed (default 60)"},
+    {"session-timeout", "S", "seconds before an idle client-aided session is deleted (default 300)"},
+    {"max-sessions-per-client", "N", "open client-aided sessions per source address (default 2)"},
+    {"max-sessions", "N", "open client-aided sessions in total (default 16)"},
     {"data-dir", "DIR", "datasets for calibration (DIR/mnist, DIR/cifar10; default: shipped data/)"},
     {"calib-count", "N", "calibration images per model (default 64)"},
     {"precision-bits", "B", "integer bits of precision instead of calibration"},
@@ -38,14 +41,17 @@ static const char insecure_banner[] =
 
 static bool limits(const veil_cli_args *a, veil_service_limits *L) {
   int64_t body_mb = (int64_t)(L->max_body_bytes >> 20), kpc = L->max_keysets_per_client, ks = L->max_keysets,
-          w = L->workers, q = -1, conn = L->max_connections, rt = L->request_timeout_s, it = L->idle_timeout_s;
+          w = L->workers, q = -1, conn = L->max_connections, rt = L->request_timeout_s, it = L->idle_timeout_s,
+          so = L->session_timeout_s, spc = L->max_sessions_per_client, sm = L->max_sessions;
   if (!veil_cli_int(a, "max-body-mb", 1, 1 << 20, &body_mb) || !veil_cli_int(a, "max-keysets-per-client", 1, 1 << 20, &kpc) ||
       !veil_cli_int(a, "max-keysets", 1, 1 << 20, &ks) || !veil_cli_int(a, "workers", 1, 4096, &w) ||
       !veil_cli_int(a, "queue", 0, 1 << 20, &q) || !veil_cli_int(a, "max-connections", 1, 1 << 16, &conn) ||
-      !veil_cli_int(a, "request-timeout", 1, 1 << 24, &rt) || !veil_cli_int(a, "idle-timeout", 1, 1 << 24, &it))
+      !veil_cli_int(a, "request-timeout", 1, 1 << 24, &rt) || !veil_cli_int(a, "idle-timeout", 1, 1 << 24, &it) ||
+      !veil_cli_int(a, "session-timeout", 1, 1 << 24, &so) || !veil_cli_int(a, "max-sessions-per-client", 1, 1 << 16, &spc) ||
+      !veil_cli_int(a, "max-sessions", 1, 1 << 16, &sm))
     return false;
   *L = (veil_service_limits){(uint64_t)body_mb << 20, (int)kpc, (int)ks, (int)w, q < 0 ? 2 * (int)w : (int)q,
-                             (int)conn, (int)rt, (int)it};
+                             (int)conn, (int)rt, (int)it, (int)so, (int)spc, (int)sm};
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,7 +116,34 @@ typedef struct req_spec {
   const char *in_file; /* body from this file */
   FILE *out;           /* success body to this stream (else into *mem) */
   veil_wbuf *mem;
+  veil_client_round *round; /* X-Veil-* response headers (NULL = ignored) */
 } req_spec;
+
+/* Parses one "X-Veil-Name: value" response header into the round description. */
+static size_t on_header(char *buf, size_t size, size_t n, void *ud) {
+  veil_client_round *r = ud;
+  size_t len = size * n;
+  char line[256], name[64], val[192];
+  snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), buf);
+  if (sscanf(line, "%63[^:]: %191[^\r\n]", name, val) != 2 || strncasecmp(name, "X-Veil-", 7) != 0)
+    return len;
+  const char *k = name + 7;
+  if (!strcasecmp(k, "Session"))
+    snprintf(r->session, sizeof r->session, "%.32s", val);
+  else if (!strcasecmp(k, "Done"))
+    r->done = val[0] == '1';
+  else if (!strcasecmp(k, "Round"))
+    r->round = atoi(val);
+  else if (!strcasecmp(k, "Activation"))
+    snprintf(r->act, sizeof r->act, "%.15s", val);
+  else if (!strcasecmp(k, "Group"))
+    r->group = atoi(val);
+  else if (!strcasecmp(k, "Outputs"))
+    r->outputs = strtoll(val, NULL, 10);
+  else if (!strcasecmp(k, "Clip") && sscanf(val, "%lf,%lf", &r->clip[0], &r->clip[1]) != 2)
+    r->clip[0] = r->clip[1] = 0;
+  return len;
+}
 
 static void setup(veil_client *c, const req_spec *q, xfer *x, struct curl_slist **hdr, const char *url) {
   CURL *h = c->curl;
@@ -127,6 +155,10 @@ static void setup(veil_client *c, const req_spec *q, xfer *x, struct curl_slist 
   curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout_s);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+  if (q->round) {
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, q->round);
+  }
   if (q->token) {
     char auth[128];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", q->token);
@@ -239,13 +271,9 @@ veil_status veil_client_keys_delete(veil_client *c, const veil_client_keyset *ks
   return st;
 }
 
-veil_status veil_client_infer(veil_client *c, const char *model, const veil_client_keyset *ks,
-                              const char *in_file, const char *out_file) {
-  VEIL_TRY(check_name("model", model));
-  VEIL_TRY(check_name("key set", ks->id));
-  char path[256];
-  snprintf(path, sizeof path, "/v1/models/%s/infer?key_set=%s", model, ks->id);
-  /* The result streams into a temporary file next to out_file, renamed into place on success. */
+/* POSTs @p in_file to @p path; a 2xx body streams into a temporary file renamed to @p out_file. */
+static veil_status post_to_file(veil_client *c, const char *path, const char *token, const char *in_file,
+                                const char *out_file, veil_client_round *round) {
   char *tmp = veil__strdupf("%s.partXXXXXX", out_file);
   int fd = tmp ? mkstemp(tmp) : -1;
   FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
@@ -258,8 +286,8 @@ veil_status veil_client_infer(veil_client *c, const char *model, const veil_clie
     free(tmp);
     return st;
   }
-  veil_status st = perform(c, &(req_spec){.method = "POST", .path = path, .token = ks->token, .in_file = in_file,
-                                          .out = f});
+  veil_status st = perform(c, &(req_spec){.method = "POST", .path = path, .token = token, .in_file = in_file,
+                                          .out = f, .round = round});
   bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
   ok = fclose(f) == 0 && ok;
   if (!st && !ok)
@@ -269,6 +297,53 @@ veil_status veil_client_infer(veil_client *c, const char *model, const veil_clie
   if (st)
     unlink(tmp);
   free(tmp);
+  return st;
+}
+
+veil_status veil_client_infer(veil_client *c, const char *model, const veil_client_keyset *ks,
+                              const char *in_file, const char *out_file) {
+  VEIL_TRY(check_name("model", model));
+  VEIL_TRY(check_name("key set", ks->id));
+  char path[256];
+  snprintf(path, sizeof path, "/v1/models/%s/infer?key_set=%s", model, ks->id);
+  return post_to_file(c, path, ks->token, in_file, out_file, NULL);
+}
+
+static veil_status round_check(const veil_client_round *r) {
+  if (!r->session[0] || (!r->done && (r->round < 0 || r->group < 1 || r->group > 64 || r->outputs < 1 || !r->act[0])))
+    return veil_fail(VEIL_ERR_FORMAT, "the server's answer lacks valid X-Veil-* round headers");
+  return VEIL_OK;
+}
+
+veil_status veil_client_aided_start(veil_client *c, const char *model, const veil_client_keyset *ks,
+                                    const char *in_file, const char *out_file, veil_client_round *next) {
+  VEIL_TRY(check_name("model", model));
+  VEIL_TRY(check_name("key set", ks->id));
+  char path[256];
+  snprintf(path, sizeof path, "/v1/models/%s/sessions?key_set=%s", model, ks->id);
+  memset(next, 0, sizeof *next);
+  VEIL_TRY(post_to_file(c, path, ks->token, in_file, out_file, next));
+  return round_check(next);
+}
+
+veil_status veil_client_aided_round(veil_client *c, const veil_client_keyset *ks, const char *session, int round,
+                                    const char *in_file, const char *out_file, veil_client_round *next) {
+  VEIL_TRY(check_name("session", session));
+  char path[256];
+  snprintf(path, sizeof path, "/v1/sessions/%s/rounds/%d", session, round);
+  memset(next, 0, sizeof *next);
+  VEIL_TRY(post_to_file(c, path, ks->token, in_file, out_file, next));
+  return round_check(next);
+}
+
+veil_status veil_client_aided_delete(veil_client *c, const veil_client_keyset *ks, const char *session) {
+  VEIL_TRY(check_name("session", session));
+  char path[128];
+  snprintf(path, sizeof path, "/v1/sessions/%s", session);
+  veil_wbuf body;
+  veil_wbuf_init(&body);
+  veil_status st = perform(c, &(req_spec){.method = "DELETE", .path = path, .token = ks->token, .mem = &body});
+  veil_wbuf_free(&body);
   return st;
 }
 

@@ -22,7 +22,14 @@ struct veil_client_session {
   veil_he_client cl;
   bool has_cl;
   veil_client_keyset ks;
+  int rounds;     /* rounds of the last client-aided batch */
+  uint64_t bytes; /* request and response bodies, all batches */
 };
+
+static uint64_t file_size(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
 
 static char *in_dir(const veil_client_session *s, const char *name) { return veil__strdupf("%s/%s", s->dir, name); }
 
@@ -149,6 +156,8 @@ void veil_client_session_sizes(const veil_client_session *s, int64_t *in_count, 
 
 const char *veil_client_session_prep(const veil_client_session *s) { return s->prep ? s->prep : ""; }
 
+static veil_status run_session(veil_client_session *s, const char *in, const char *out);
+
 /* One batch: encrypt to a file, infer (re-uploading keys once if the server lost them), decrypt. */
 static veil_status run_batch(veil_client_session *s, const double *x, int64_t n, double *y, const char *in,
                              const char *out) {
@@ -156,12 +165,16 @@ static veil_status run_batch(veil_client_session *s, const double *x, int64_t n,
   VEIL_TRY(veil_he_encrypt(&s->plan, &s->cl, x, n, &t));
   veil_status st = veil_he_tensor_save(in, &s->cl.ctx, &t);
   veil_he_tensor_free(&t);
-  if (!st)
+  if (!st && s->plan.client_aided) {
+    st = run_session(s, in, out);
+  } else if (!st) {
     st = veil_client_infer(s->c, s->model, &s->ks, in, out);
-  if (st == VEIL_ERR_NOT_FOUND && veil_client_http_status(s->c) == 404) {
-    st = upload(s);
-    if (!st)
-      st = veil_client_infer(s->c, s->model, &s->ks, in, out);
+    if (st == VEIL_ERR_NOT_FOUND && veil_client_http_status(s->c) == 404) {
+      st = upload(s);
+      if (!st)
+        st = veil_client_infer(s->c, s->model, &s->ks, in, out);
+    }
+    s->bytes += file_size(in) + file_size(out);
   }
   if (!st)
     st = veil_he_tensor_load(out, &s->cl.ctx, s->cl.key_id, &r);
@@ -170,6 +183,67 @@ static veil_status run_batch(veil_client_session *s, const double *x, int64_t n,
   if (!st)
     st = veil_he_decrypt(&s->plan, &s->cl, &r, y);
   veil_he_tensor_free(&r);
+  return st;
+}
+
+const char *veil_client_session_mode(const veil_client_session *s) {
+  return s->plan.client_aided ? "client-aided" : "encrypted";
+}
+
+void veil_client_session_traffic(const veil_client_session *s, int *rounds, uint64_t *bytes) {
+  *rounds = s->rounds;
+  *bytes = s->bytes;
+}
+
+static veil_status parse_act(const veil_client_round *k, veil_he_aided_round *req) {
+  *req = (veil_he_aided_round){.round = k->round, .group = k->group, .clip = {k->clip[0], k->clip[1]}, .nout = k->outputs};
+  if (!strcmp(k->act, "relu"))
+    req->act = VEIL_HE_ACT_RELU;
+  else if (!strcmp(k->act, "clip"))
+    req->act = VEIL_HE_ACT_CLIP;
+  else if (!strcmp(k->act, "maxpool"))
+    req->act = VEIL_HE_ACT_MAXPOOL;
+  else
+    return veil_fail(VEIL_ERR_FORMAT, "the server asks for an unknown activation '%s'", k->act);
+  return VEIL_OK;
+}
+
+/* One client round: the server's masked ciphertexts (file @p out) -> activated, fresh ones (file @p in). */
+static veil_status answer_round(veil_client_session *s, const veil_client_round *k, const char *in, const char *out) {
+  veil_he_aided_round req;
+  veil_he_tensor r = {0}, a = {0};
+  VEIL_TRY(parse_act(k, &req));
+  veil_status st = veil_he_tensor_load(out, &s->cl.ctx, s->cl.key_id, &r);
+  if (!st)
+    st = veil_he_aided_client_round(&s->plan, &s->cl, &req, &r, &a);
+  veil_he_tensor_free(&r);
+  if (!st)
+    st = veil_he_tensor_save(in, &s->cl.ctx, &a);
+  veil_he_tensor_free(&a);
+  return st;
+}
+
+/* Starts a session (re-uploading the keys once if the server lost them) and answers its rounds. */
+static veil_status run_session(veil_client_session *s, const char *in, const char *out) {
+  veil_client_round k;
+  veil_status st = veil_client_aided_start(s->c, s->model, &s->ks, in, out, &k);
+  if (st == VEIL_ERR_NOT_FOUND && veil_client_http_status(s->c) == 404 && !(st = upload(s)))
+    st = veil_client_aided_start(s->c, s->model, &s->ks, in, out, &k);
+  s->bytes += file_size(in) + file_size(out);
+  s->rounds = 0;
+  bool started = !st;
+  while (!st && !k.done) {
+    st = answer_round(s, &k, in, out);
+    if (!st)
+      st = veil_client_aided_round(s->c, &s->ks, k.session, k.round, in, out, &k), s->rounds++;
+    s->bytes += file_size(in) + file_size(out);
+  }
+  if (st && started) {
+    veil_status keep = st;
+    if (veil_client_aided_delete(s->c, &s->ks, k.session) != VEIL_OK)
+      veil_error_clear();
+    st = keep;
+  }
   return st;
 }
 

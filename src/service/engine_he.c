@@ -97,6 +97,12 @@ static veil_status compile(const veil_service_he_opts *o, const char *path, he_m
   veil_status st = veil_graph_optimize(&g, NULL);
   if (!st)
     st = veil_he_plan_compile(&g, &ho, &m->plan);
+  if (st == VEIL_ERR_UNSUPPORTED && strstr(veil_error_detail(), "client-aided")) {
+    /* ReLU / Clip / MaxPool: served in client-aided sessions */
+    veil_error_clear();
+    ho.client_aided = true;
+    st = veil_he_plan_compile(&g, &ho, &m->plan);
+  }
   veil_graph_free(&g);
   double *x = NULL;
   int64_t n = 0;
@@ -138,7 +144,8 @@ static veil_status model_describe(void *m_, veil_wbuf *w) {
   he_model *m = m_;
   const veil_he_plan *p = &m->plan;
   const veil_ckks_params *cp = &p->params;
-  veil__wbuf_printf(w, "\"mode\":\"encrypted\",\"modes\":[\"encrypted\"],\"input_shape\":[");
+  const char *mode = p->client_aided ? "client-aided" : "encrypted";
+  veil__wbuf_printf(w, "\"mode\":\"%s\",\"modes\":[\"%s\"],\"rounds\":%d,\"input_shape\":[", mode, mode, p->nrounds);
   for (int i = 0; i < p->in_shape_ndim; i++)
     veil__wbuf_printf(w, "%s%lld", i ? "," : "", (long long)p->in_shape[i]);
   veil__wbuf_printf(w, "],\"inputs\":%lld,\"outputs\":%lld,\"batch\":%lld,\"complex_packing\":%s",
@@ -218,13 +225,84 @@ static veil_status infer(void *m_, void *k, const char *in, const char *out, con
   return st;
 }
 
+/* ---- client-aided sessions ---------------------------------------------------------------------- */
+
+typedef struct he_sess {
+  he_model *m;
+  veil_he_server *sv;
+  veil_he_aided *a;
+} he_sess;
+
+static void session_free(void *s_) {
+  he_sess *s = s_;
+  if (!s)
+    return;
+  veil_he_aided_free(s->a);
+  free(s);
+}
+
+static const char *act_name(veil_he_act a) {
+  return a == VEIL_HE_ACT_RELU ? "relu" : a == VEIL_HE_ACT_CLIP ? "clip" : "maxpool";
+}
+
+/* Runs up to the next client round (or the end) and writes what the client receives. */
+static veil_status session_emit(he_sess *s, const char *out, veil_service_round *next) {
+  bool done = false;
+  veil_he_tensor t = {0};
+  veil_he_aided_round req = {0};
+  VEIL_TRY(veil_he_aided_step(s->a, &done, &t, &req));
+  veil_status st = veil_he_tensor_save(out, &s->sv->ctx, &t);
+  veil_he_tensor_free(&t);
+  *next = (veil_service_round){.done = done, .round = req.round, .group = req.group, .clip = {req.clip[0], req.clip[1]},
+                               .outputs = req.nout};
+  snprintf(next->act, sizeof next->act, "%s", done ? "" : act_name(req.act));
+  return st;
+}
+
+static veil_status session_start(void *m_, void *k, const char *in, const char *out, const char *dir, void **sess,
+                                 veil_service_round *next) {
+  he_model *m = m_;
+  (void)dir; /* values between rounds stay in memory (see docs/service.md) */
+  if (!m->plan.client_aided)
+    return veil_fail(VEIL_ERR_UNSUPPORTED, "the model runs fully encrypted (POST .../infer), not in client-aided sessions");
+  he_sess *s = calloc(1, sizeof *s);
+  if (!s)
+    return veil_fail(VEIL_ERR_NOMEM, "out of memory");
+  *s = (he_sess){.m = m, .sv = k};
+  veil_he_tensor x = {0};
+  veil_status st = veil_he_tensor_load(in, &s->sv->ctx, s->sv->key_id, &x);
+  if (!st)
+    st = veil_he_aided_start(&m->plan, s->sv, &x, &s->a);
+  if (!st)
+    st = session_emit(s, out, next);
+  veil_he_tensor_free(&x);
+  if (st) {
+    session_free(s);
+    return st;
+  }
+  *sess = s;
+  return VEIL_OK;
+}
+
+static veil_status session_round(void *s_, const char *in, const char *out, veil_service_round *next) {
+  he_sess *s = s_;
+  veil_he_tensor x = {0};
+  veil_status st = veil_he_tensor_load(in, &s->sv->ctx, s->sv->key_id, &x);
+  if (!st)
+    st = veil_he_aided_answer(s->a, &x);
+  if (!st)
+    st = session_emit(s, out, next);
+  veil_he_tensor_free(&x);
+  return st;
+}
+
 veil_status veil_service_engine_he(const veil_service_he_opts *o, veil_service_engine *e) {
   veil_service_he_opts *copy = malloc(sizeof *copy);
   if (!copy)
     return veil_fail(VEIL_ERR_NOMEM, "out of memory");
   *copy = *o;
   *e = (veil_service_engine){"he-batch", ".onnx", model_load, model_free, model_describe, model_plan,
-                             keys_open, keys_close, infer, copy};
+                             keys_open, keys_close, infer, copy, session_start, session_round, session_free};
   return VEIL_OK;
 }
 

@@ -54,7 +54,7 @@ void veil__plan_public_save(const veil_he_plan *p, const char *prep_text, veil_w
   veil_wbuf_u32(w, PLAN_VERSION);
   lit_save(&p->lit, w);
   veil_wbuf_u32(w, (uint32_t)p->nbase);
-  veil_wbuf_u8(w, (uint8_t)(p->complex_packing | (p->needs_relin << 1)));
+  veil_wbuf_u8(w, (uint8_t)(p->complex_packing | (p->needs_relin << 1) | (p->client_aided << 2)));
   veil_wbuf_u32(w, (uint32_t)p->in_shape_ndim);
   for (int i = 0; i < p->in_shape_ndim; i++)
     veil_wbuf_u64(w, (uint64_t)p->in_shape[i]);
@@ -71,7 +71,7 @@ static bool body_load(veil_rbuf *r, veil_he_plan *p, char **prep) {
   uint8_t flags;
   uint64_t nin, nout;
   uint32_t plen;
-  bool ok = u32_in(r, 1, 64, &p->nbase) && veil_rbuf_u8(r, &flags) && flags <= 3 &&
+  bool ok = u32_in(r, 1, 64, &p->nbase) && veil_rbuf_u8(r, &flags) && flags <= 7 &&
             u32_in(r, 1, 4, &p->in_shape_ndim);
   for (int i = 0; ok && i < p->in_shape_ndim; i++)
     ok = veil_rbuf_u64(r, (uint64_t *)&p->in_shape[i]) && p->in_shape[i] >= 1 && p->in_shape[i] <= (1 << 20);
@@ -82,6 +82,7 @@ static bool body_load(veil_rbuf *r, veil_he_plan *p, char **prep) {
     return false;
   p->complex_packing = flags & 1;
   p->needs_relin = flags & 2;
+  p->client_aided = flags & 4;
   p->values[0].count = (int64_t)nin;
   p->values[1].count = (int64_t)nout;
   *prep = veil_malloc(plen + 1);

@@ -1,7 +1,8 @@
 /*
  * Routing and the handlers of the HTTP API (docs/service.md):
  *   GET /v1/health, GET /v1/metrics, GET /v1/models, GET /v1/models/{name}, GET /v1/models/{name}/plan,
- *   POST /v1/keys?model=NAME, DELETE /v1/keys/{id}, POST /v1/models/{name}/infer?key_set=ID.
+ *   POST /v1/keys?model=NAME, DELETE /v1/keys/{id}, POST /v1/models/{name}/infer?key_set=ID,
+ *   POST /v1/models/{name}/sessions?key_set=ID, POST /v1/sessions/{id}/rounds/{k}, DELETE /v1/sessions/{id}.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -298,6 +299,130 @@ static void post_infer(veil__req *r, veil__model *m) {
   open_body(r, job_infer);
 }
 
+static bool is(const char *a, const char *b);
+
+/* ---- client-aided sessions --------------------------------------------------------------------- */
+
+/* Runs an engine session call into a fresh result file and answers with it and the round headers. */
+static void session_answer(veil__req *r, bool start) {
+  veil_service *s = r->srv;
+  veil__session *x = r->sess;
+  int fd;
+  char *out = NULL;
+  veil_status st = keys_ready(r);
+  if (!st)
+    st = veil__store_tmp(&s->store, &fd, &out);
+  if (out)
+    close(fd);
+  if (!st && start)
+    st = s->engine->session_start(x->model->impl, r->keyset->keys, r->body_path, out, x->dir, &x->impl, &r->round);
+  else if (!st)
+    st = s->engine->session_round(x->impl, r->body_path, out, &r->round);
+  if (!st)
+    st = take_output(r, out);
+  if (out)
+    unlink(out);
+  free(out);
+  if (st) {
+    /* a malformed or mismatched answer leaves the session as it was: the client may retry */
+    r->sess_end = start || !(st == VEIL_ERR_FORMAT || st == VEIL_ERR_MISMATCH);
+    veil__req_fail(r, st, start ? "session start" : "session round");
+  } else {
+    r->has_round = true, r->sess_end = r->round.done;
+    x->next_round = r->round.round;
+    snprintf(r->sess_id, sizeof r->sess_id, "%s", x->id);
+  }
+  veil__sessions_release(s, x, r->sess_end); /* ready for the next round before the response ends */
+  r->sess = NULL;
+}
+
+static void job_session_start(veil__req *r) { session_answer(r, true); }
+static void job_session_round(veil__req *r) { session_answer(r, false); }
+
+static void post_session(veil__req *r, veil__model *m) {
+  veil_service *s = r->srv;
+  const char *id = query(r, "key_set");
+  if (!id) {
+    veil__req_error(r, 400, "bad_request", "a session needs ?key_set=ID");
+    return;
+  }
+  r->model = m;
+  if (!s->engine->session_start) {
+    veil__req_error(r, 422, "unsupported", "the %s engine has no client-aided sessions", s->engine->name);
+    return;
+  }
+  if (!authorize(r, id))
+    return;
+  if (strcmp(r->keyset->model, m->name) != 0) {
+    veil__req_error(r, 409, "wrong_model", "key set %s was uploaded for model '%s', not '%s'", id, r->keyset->model, m->name);
+    return;
+  }
+  veil_status st = veil__sessions_add(s, r->addr, &r->sess);
+  if (st == VEIL_ERR_INVALID_ARG)
+    veil__req_error(r, 429, "too_many_sessions", "%s", veil_error_detail());
+  else if (st == VEIL_ERR_LIMIT)
+    veil__req_error(r, 503, "over_capacity", "%s", veil_error_detail());
+  else if (st)
+    veil__req_fail(r, st, "session");
+  if (st)
+    return;
+  r->sess_end = true; /* until the engine has started it */
+  r->sess->model = m;
+  const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  st = veil__store_acquire(&s->store, id, auth + 7, &r->sess->ks); /* the session's own reference */
+  if (st)
+    veil__req_fail(r, st, "key set");
+  else
+    open_body(r, job_session_start);
+}
+
+/* Finds the session, checks its key set's token; false (answered) otherwise. */
+static bool session_open(veil__req *r, const char *id) {
+  veil_status st = veil__sessions_acquire(r->srv, id, &r->sess);
+  if (st == VEIL_ERR_LIMIT)
+    veil__req_error(r, 409, "busy", "%s", veil_error_detail());
+  else if (st)
+    veil__req_fail(r, st, "session");
+  if (st)
+    return false;
+  r->model = r->sess->model;
+  return authorize(r, r->sess->ks->id);
+}
+
+static void post_round(veil__req *r, const char *id, const char *k) {
+  if (!session_open(r, id))
+    return;
+  char *end = NULL;
+  long want = strtol(k, &end, 10);
+  if (!*k || *end || want != r->sess->next_round) {
+    veil__req_error(r, 409, "wrong_round", "session %s expects round %d, not '%s'", id, r->sess->next_round, k);
+    return;
+  }
+  open_body(r, job_session_round);
+}
+
+static void delete_session(veil__req *r, const char *id) {
+  if (!session_open(r, id))
+    return;
+  veil__sessions_release(r->srv, r->sess, true); /* gone (state and files) before the answer */
+  r->sess = NULL;
+  veil_wbuf w;
+  veil_wbuf_init(&w);
+  veil__wbuf_printf(&w, "{\"deleted\":\"%s\"}\n", id);
+  veil__req_json(r, 200, &w);
+}
+
+static void route_sessions(veil__req *r, const char *method, char **seg, int n) {
+  if (n == 2 && is(method, "DELETE"))
+    delete_session(r, seg[1]);
+  else if (n == 4 && is(seg[2], "rounds") && is(method, "POST"))
+    post_round(r, seg[1], seg[3]);
+  else if (n == 2 || (n == 4 && is(seg[2], "rounds")))
+    veil__req_error(r, 405, "method_not_allowed", "%s %s", method, r->url);
+  else
+    veil__req_error(r, 404, "not_found", "no resource %s", r->url);
+}
+
 /* ---- routing ----------------------------------------------------------------------------------- */
 
 /* Splits "/v1/a/b/c" into segments; false if not under /v1 or too deep. */
@@ -331,6 +456,8 @@ static void route_models(veil__req *r, const char *method, char **seg, int n) {
     get_model(r, m, true);
   else if (n == 3 && post && is(seg[2], "infer"))
     post_infer(r, m);
+  else if (n == 3 && post && is(seg[2], "sessions"))
+    post_session(r, m);
   else
     veil__req_error(r, n <= 3 ? 405 : 404, n <= 3 ? "method_not_allowed" : "not_found", "%s %s", method, r->url);
 }
@@ -347,6 +474,8 @@ void veil__route(veil__req *r, const char *url, const char *method) {
     get_metrics(r);
   else if (is(seg[0], "models"))
     route_models(r, method, seg, n);
+  else if (is(seg[0], "sessions"))
+    route_sessions(r, method, seg, n);
   else if (n == 1 && is(seg[0], "keys") && is(method, "POST"))
     post_keys(r);
   else if (n == 2 && is(seg[0], "keys") && is(method, "DELETE"))

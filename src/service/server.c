@@ -26,7 +26,10 @@ void veil_service_opts_default(veil_service_opts *o) {
                                     .queue = 2 * cores,
                                     .max_connections = 256,
                                     .request_timeout_s = 600,
-                                    .idle_timeout_s = 60};
+                                    .idle_timeout_s = 60,
+                                    .session_timeout_s = 300,
+                                    .max_sessions_per_client = 2,
+                                    .max_sessions = 16};
 }
 
 /* ---- responses --------------------------------------------------------------------------------- */
@@ -76,6 +79,25 @@ void veil__req_fail(veil__req *r, veil_status st, const char *what) {
   veil__req_error(r, http, code, "%s: %s", what, veil_error_detail());
 }
 
+/* X-Veil-Session, -Done, -Round, -Activation, -Group, -Outputs, -Clip (docs/service.md). */
+static void add_round_headers(struct MHD_Response *resp, const veil__req *r) {
+  const veil_service_round *k = &r->round;
+  char v[64];
+  MHD_add_response_header(resp, "X-Veil-Session", r->sess_id);
+  MHD_add_response_header(resp, "X-Veil-Done", k->done ? "1" : "0");
+  if (k->done)
+    return;
+  snprintf(v, sizeof v, "%d", k->round);
+  MHD_add_response_header(resp, "X-Veil-Round", v);
+  MHD_add_response_header(resp, "X-Veil-Activation", k->act);
+  snprintf(v, sizeof v, "%d", k->group);
+  MHD_add_response_header(resp, "X-Veil-Group", v);
+  snprintf(v, sizeof v, "%lld", (long long)k->outputs);
+  MHD_add_response_header(resp, "X-Veil-Outputs", v);
+  snprintf(v, sizeof v, "%.17g,%.17g", k->clip[0], k->clip[1]);
+  MHD_add_response_header(resp, "X-Veil-Clip", v);
+}
+
 static enum MHD_Result send_response(veil__req *r) {
   if (r->queued)
     return MHD_YES;
@@ -96,6 +118,8 @@ static enum MHD_Result send_response(veil__req *r) {
     MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
   if (r->status == 401)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+  if (r->has_round && r->status < 300)
+    add_round_headers(resp, r);
   enum MHD_Result ok = MHD_queue_response(r->conn, r->status, resp);
   MHD_destroy_response(resp);
   return ok;
@@ -143,6 +167,9 @@ void veil__req_release(veil__req *r) {
   r->resp_fd = -1;
   if (r->keyset)
     veil__store_release(&r->srv->store, r->keyset, r->srv->engine);
+  if (r->sess)
+    veil__sessions_release(r->srv, r->sess, r->sess_end);
+  r->sess = NULL;
   r->keyset = NULL;
 }
 
@@ -366,7 +393,8 @@ static veil_status check_opts(const veil_service_opts *o) {
   if (!o->models_dir || !o->state_dir || !o->engine)
     return veil_fail(VEIL_ERR_INVALID_ARG, "service: models_dir, state_dir and engine are required");
   if (L->workers < 1 || L->queue < 0 || L->max_connections < 1 || L->request_timeout_s < 1 ||
-      L->idle_timeout_s < 1 || L->max_keysets < 1 || L->max_keysets_per_client < 1 || L->max_body_bytes < 1)
+      L->idle_timeout_s < 1 || L->max_keysets < 1 || L->max_keysets_per_client < 1 || L->max_body_bytes < 1 ||
+      L->session_timeout_s < 1 || L->max_sessions < 1 || L->max_sessions_per_client < 1)
     return veil_fail(VEIL_ERR_INVALID_ARG, "service: every limit must be positive (queue may be 0)");
   return VEIL_OK;
 }
@@ -382,6 +410,8 @@ veil_status veil_service_start(const veil_service_opts *o, veil_service **out) {
   s->engine = o->engine;
   pthread_mutex_init(&s->log_mu, NULL);
   veil_status st = veil__store_open(&s->store, o->state_dir);
+  if (!st)
+    st = veil__sessions_init(s);
   if (!st)
     st = load_models(s, o->models_dir);
   if (!st)
@@ -406,6 +436,7 @@ void veil_service_stop(veil_service *s) {
   veil__pool_free(&s->pool); /* finishes jobs: every suspended connection is resumed */
   if (s->daemon)
     MHD_stop_daemon(s->daemon);
+  veil__sessions_free(s);
   veil__store_free(&s->store, s->engine);
   for (int i = 0; i < s->nmodels; i++)
     s->engine->model_free(s->models[i].impl);

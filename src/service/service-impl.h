@@ -120,6 +120,45 @@ typedef struct veil__model {
   void *impl; /* engine model */
 } veil__model;
 
+/* ---- client-aided sessions (sessions.c) -------------------------------------------------------- */
+
+typedef struct veil__session {
+  char id[VEIL__ID_HEX + 1];
+  char owner[64];
+  veil__model *model;
+  veil__keyset *ks; /* reference held for the session's life (released when it ends) */
+  void *impl;       /* engine session */
+  char *dir;        /* STATE/tmp/sess-ID: the engine's temporary files */
+  int next_round;   /* the round the client answers next */
+  bool busy;        /* a request is using it */
+  uint64_t last_ns; /* end of the last request (idle timeout) */
+  struct veil__session *next;
+} veil__session;
+
+typedef struct veil__sessions {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  veil__session *head;
+  int count;
+  pthread_t reaper;
+  bool inited, running, stop;
+} veil__sessions;
+
+struct veil_service;
+/** Starts the reaper thread (deletes sessions idle longer than the session timeout). */
+VEIL_WUR veil_status veil__sessions_init(struct veil_service *s);
+/** Stops the reaper and ends every session. */
+void veil__sessions_free(struct veil_service *s);
+/**
+ * Registers a new session of @p owner (busy, with its directory created). Errors: LIMIT (server
+ * full), INVALID_ARG (the owner's limit), IO.
+ */
+VEIL_WUR veil_status veil__sessions_add(struct veil_service *s, const char *owner, veil__session **out);
+/** Finds session @p id and marks it busy. Errors: NOT_FOUND, LIMIT (busy). */
+VEIL_WUR veil_status veil__sessions_acquire(struct veil_service *s, const char *id, veil__session **out);
+/** Ends a request on @p x: idle again, or removed and destroyed when @p end. */
+void veil__sessions_release(struct veil_service *s, veil__session *x, bool end);
+
 struct veil_service {
   veil_service_opts opts;
   const veil_service_engine *engine;
@@ -131,6 +170,7 @@ struct veil_service {
   veil__pool pool;
   veil__metrics metrics;
   pthread_mutex_t log_mu;
+  veil__sessions sessions;
 };
 
 typedef enum veil__rstate { VEIL__R_BODY, VEIL__R_JOB, VEIL__R_DONE } veil__rstate;
@@ -160,6 +200,12 @@ typedef struct veil__req {
   int resp_fd; /* streamed from this file when >= 0 */
   uint64_t resp_size;
   bool queued; /* response handed to libmicrohttpd */
+  /* client-aided sessions */
+  veil__session *sess;     /* acquired (busy) for the request's duration */
+  bool sess_end;           /* destroy the session when the request ends */
+  bool has_round;          /* send the X-Veil-* round headers */
+  char sess_id[VEIL__ID_HEX + 1];
+  veil_service_round round;
 } veil__req;
 
 /** Sets a JSON error response {"error":{"code":..,"message":..}}. */

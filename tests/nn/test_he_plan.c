@@ -122,7 +122,7 @@ static void test_refusals(void) {
   VT_OK(veil_graph_optimize(&g, NULL));
   veil_he_plan p;
   VT_CHECK(veil_he_plan_compile(&g, NULL, &p) == VEIL_ERR_UNSUPPORTED);
-  VT_CHECK(strstr(veil_error_detail(), "client-aided mode (issue: service) or a polynomial approximation") != NULL);
+  VT_CHECK(strstr(veil_error_detail(), "client-aided mode (--mode client-aided) or a polynomial approximation") != NULL);
   veil_graph_free(&g);
   /* a degree-3 polynomial */
   veil_model m;

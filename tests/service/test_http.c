@@ -92,7 +92,7 @@ static veil_status fix_infer(void *model, void *keys, const char *in, const char
 }
 
 static const veil_service_engine fixture = {"fixture", ".fix", fix_load, fix_free, fix_describe, fix_plan,
-                                            fix_keys_open, fix_keys_close, fix_infer, NULL};
+                                            fix_keys_open, fix_keys_close, fix_infer, NULL, NULL, NULL, NULL};
 
 /* ---- helpers ----------------------------------------------------------------------------------- */
 

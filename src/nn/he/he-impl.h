@@ -13,6 +13,46 @@ VEIL_WUR veil_status veil__he_step_insert(veil_he_plan *p, int at, const veil_he
 VEIL_WUR veil_status veil__he_fold_poly(veil_he_plan *p);
 /** Structural schedule: inserts NORM steps, sets depths, sizes, relin/rescale counts, plan depth. */
 VEIL_WUR veil_status veil__he_schedule(veil_he_plan *p, const veil_he_opts *o);
+/** Client-aided mode: inserts identity LINEAR steps (see veil_he_plan_compile) and numbers the rounds. */
+VEIL_WUR veil_status veil__he_aided_prepare(veil_he_plan *p);
+/** Inserts at @p at a diagonal LINEAR step out = f * in + b (every element); returns the new value. */
+VEIL_WUR veil_status veil__he_diag_const(veil_he_plan *p, int at, int in, double f, double b, int node, int *out);
+/** Uses of value @p v (step inputs, and the plan output). */
+int veil__he_value_uses(const veil_he_plan *p, int v);
+/**
+ * One output of an activation on one image: RELU / CLIP of x[j]; MAXPOOL: max of x[win[0..group-1]].
+ */
+static inline double veil__he_act_apply(veil_he_act act, const double clip[2], const double *x, const int32_t *win,
+                                        int group, int64_t j) {
+  if (act == VEIL_HE_ACT_MAXPOOL) {
+    double m = x[win[0]];
+    for (int k = 1; k < group; k++) m = x[win[k]] > m ? x[win[k]] : m;
+    return m;
+  }
+  if (act == VEIL_HE_ACT_CLIP) return x[j] < clip[0] ? clip[0] : x[j] > clip[1] ? clip[1] : x[j];
+  return x[j] > 0 ? x[j] : 0;
+}
+/** Index of the last step reading value @p v, or -1. */
+int veil__he_last_use(const veil_he_plan *p, int v);
+
+/** Step-by-step execution of a plan's server steps (client-aided sessions). */
+typedef struct veil__he_exec veil__he_exec;
+VEIL_WUR veil_status veil__he_exec_init(const veil_he_plan *p, const veil_he_server *sv, veil__he_exec **out);
+void veil__he_exec_free(veil__he_exec *x);
+/**
+ * Runs step @p i (LINEAR, ADD or NORM) and frees its inputs after their last use. A LINEAR step uses
+ * @p wi / @p b / @p chunk when @p wi is not NULL (masks folded into the weights), else the plan's.
+ */
+VEIL_WUR veil_status veil__he_exec_step(veil__he_exec *x, int i, const int32_t *wi, const double *b, int chunk);
+/** Takes value @p v's ciphertexts out of the run (NULL if not live). */
+veil_rlwe_ct *veil__he_exec_take(veil__he_exec *x, int v);
+/** Gives value @p v the ciphertext array @p cts (count of the value; ownership passes). */
+void veil__he_exec_set(veil__he_exec *x, int v, veil_rlwe_ct *cts);
+/** veil_he_encrypt of @p nin values per image (any count). */
+VEIL_WUR veil_status veil__he_encrypt_count(const veil_he_plan *p, const veil_he_client *cl, const double *x, int64_t n,
+                                            int64_t nin, veil_he_tensor *out);
+/** veil_he_decrypt of any tensor into @p y (t->n_images * t->count values, image-major). */
+VEIL_WUR veil_status veil__he_decrypt_count(const veil_he_plan *p, const veil_he_client *cl, const veil_he_tensor *t, double *y);
 /** Index of the step producing value @p v, or -1 (the input). */
 int veil__he_producer(const veil_he_plan *p, int v);
 

@@ -8,6 +8,7 @@
  * and its value id once materialized. */
 typedef struct comp {
   const veil_graph *g;
+  const veil_he_opts *o;
   veil_he_plan *p;
   int *root;
   int *val;
@@ -168,7 +169,7 @@ static veil_status materialize(comp *c, int i, int *vid) {
 static veil_status refuse(const veil_node *n) {
   return veil_fail(VEIL_ERR_UNSUPPORTED,
                    "node '%s' (%s) cannot run in batch-packed HE mode (no comparisons under CKKS); use the "
-                   "client-aided mode (issue: service) or a polynomial approximation of the model",
+                   "client-aided mode (--mode client-aided) or a polynomial approximation of the model",
                    n->name, veil_op_name(n->op));
 }
 
@@ -191,6 +192,50 @@ static veil_status compile_poly(comp *c, int i) {
   return VEIL_OK;
 }
 
+/* MaxPool windows as gather lists: out * group input indices; padding positions repeat the window's
+ * first element (max unchanged). */
+static veil_status pool_gather(const veil_node *in, const veil_node *n, veil_he_step *s) {
+  const int kh = n->attrs.pool.kernel[0], kw = n->attrs.pool.kernel[1];
+  const int64_t C = n->shape[0], OH = n->shape[1], OW = n->shape[2], H = in->shape[1], W = in->shape[2];
+  s->group = kh * kw;
+  if (s->group > 64) return veil_fail(VEIL_ERR_UNSUPPORTED, "node '%s': pooling window of %d elements (client-aided mode: at most 64)", n->name, s->group);
+  s->gather = veil_malloc((size_t)(C * OH * OW * s->group) * sizeof *s->gather);
+  if (!s->gather) return veil_fail(VEIL_ERR_NOMEM, "he plan: pooling windows of '%s'", n->name);
+  int32_t *g = s->gather;
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t oy = 0; oy < OH; oy++)
+      for (int64_t ox = 0; ox < OW; ox++, g += s->group) {
+        int k = 0;
+        for (int dy = 0; dy < kh; dy++)
+          for (int dx = 0; dx < kw; dx++) {
+            int64_t y = oy * n->attrs.pool.stride[0] - n->attrs.pool.pad[0] + dy;
+            int64_t x = ox * n->attrs.pool.stride[1] - n->attrs.pool.pad[1] + dx;
+            if (y >= 0 && y < H && x >= 0 && x < W) g[k++] = (int32_t)((c * H + y) * W + x);
+          }
+        if (k == 0) return veil_fail(VEIL_ERR_FORMAT, "node '%s': a pooling window lies in the padding", n->name);
+        for (int t = k; t < s->group; t++) g[t] = g[0];
+      }
+  return VEIL_OK;
+}
+
+/* Client-aided mode: the activation becomes a CLIENT step (one round trip). */
+static veil_status compile_client(comp *c, int i) {
+  const veil_node *n = &c->g->nodes[i];
+  veil_he_step s = {.kind = VEIL_HE_CLIENT, .node = i, .in = {-1, -1}, .group = 1, .act = VEIL_HE_ACT_RELU};
+  if (n->op == VEIL_OP_CLIP) s.act = VEIL_HE_ACT_CLIP, s.clip[0] = n->attrs.clip.lo, s.clip[1] = n->attrs.clip.hi;
+  if (n->op == VEIL_OP_MAXPOOL) {
+    if (n->ndim != 3) return veil_fail(VEIL_ERR_FORMAT, "node '%s': max pooling of a %d-D tensor", n->name, n->ndim);
+    s.act = VEIL_HE_ACT_MAXPOOL;
+    VEIL_TRY(pool_gather(&c->g->nodes[n->inputs[0]], n, &s));
+  }
+  veil_status st = materialize(c, n->inputs[0], &s.in[0]);
+  if (!st) st = veil__he_value_add(c->p, veil_graph_node_numel(c->g, i), &s.out);
+  if (!st) st = veil__he_step_insert(c->p, c->p->nsteps, &s);
+  if (st) return veil_free(s.gather), st;
+  c->val[i] = s.out, c->root[i] = i;
+  return VEIL_OK;
+}
+
 static bool same_root(const comp *c, const veil_node *n) {
   for (int k = 1; k < n->ninputs; k++)
     if (c->root[n->inputs[k]] != c->root[n->inputs[0]]) return false;
@@ -199,8 +244,14 @@ static bool same_root(const comp *c, const veil_node *n) {
 
 static veil_status compile_node(comp *c, int i) {
   const veil_node *n = &c->g->nodes[i];
-  if (n->op == VEIL_OP_RELU || n->op == VEIL_OP_CLIP || n->op == VEIL_OP_MAXPOOL) return refuse(n);
-  if (n->op == VEIL_OP_SQUARE || n->op == VEIL_OP_POLY || n->op == VEIL_OP_MUL) return compile_poly(c, i);
+  if (n->op == VEIL_OP_RELU || n->op == VEIL_OP_CLIP || n->op == VEIL_OP_MAXPOOL)
+    return c->o && c->o->client_aided ? compile_client(c, i) : refuse(n);
+  if (n->op == VEIL_OP_SQUARE || n->op == VEIL_OP_POLY || n->op == VEIL_OP_MUL) {
+    if (c->o && c->o->client_aided)
+      return veil_fail(VEIL_ERR_UNSUPPORTED, "node '%s' (%s): polynomial activations are not supported in client-aided mode",
+                       n->name, veil_op_name(n->op));
+    return compile_poly(c, i);
+  }
   if (n->op == VEIL_OP_SOFTMAX) {
     if (i != c->g->output)
       return veil_fail(VEIL_ERR_UNSUPPORTED, "node '%s': softmax inside the network (only as the output, left to the client)", n->name);
@@ -239,7 +290,9 @@ static veil_status compile_all(comp *c) {
 
 veil_status veil_he_plan_compile(const veil_graph *g, const veil_he_opts *o, veil_he_plan *plan) {
   memset(plan, 0, sizeof *plan);
-  comp c = {.g = g, .p = plan};
+  comp c = {.g = g, .o = o, .p = plan};
+  plan->client_aided = o && o->client_aided;
+  plan->mask_bits = plan->client_aided ? (o->mask_bits > 0 ? o->mask_bits : 2) : 0;
   c.root = veil_calloc((size_t)g->nnodes + 1, sizeof *c.root);
   c.val = veil_calloc((size_t)g->nnodes + 1, sizeof *c.val);
   veil_status st = !c.root || !c.val ? veil_fail(VEIL_ERR_NOMEM, "he plan: node maps") : compile_all(&c);
@@ -247,6 +300,7 @@ veil_status veil_he_plan_compile(const veil_graph *g, const veil_he_opts *o, vei
   plan->in_shape_ndim = g->nodes[0].ndim;
   memcpy(plan->in_shape, g->nodes[0].shape, sizeof plan->in_shape);
   veil_he_graph_fingerprint(g, plan->model_fp);
+  if (!st && plan->client_aided) st = veil__he_aided_prepare(plan);
   if (!st) st = veil__he_fold_poly(plan);
   if (!st) st = veil__he_schedule(plan, o);
   if (st) veil_he_plan_free(plan);
@@ -255,7 +309,8 @@ veil_status veil_he_plan_compile(const veil_graph *g, const veil_he_opts *o, vei
 
 void veil_he_plan_free(veil_he_plan *plan) {
   if (!plan) return;
-  for (int i = 0; i < plan->nsteps; i++) veil__he_lin_free(&plan->steps[i].lin), veil_free(plan->steps[i].wi);
+  for (int i = 0; i < plan->nsteps; i++)
+    veil__he_lin_free(&plan->steps[i].lin), veil_free(plan->steps[i].wi), veil_free(plan->steps[i].gather);
   veil_free(plan->steps);
   veil_free(plan->values);
   memset(plan, 0, sizeof *plan);

@@ -61,8 +61,8 @@ void veil_he_tensor_free(veil_he_tensor *t) {
 /* ---- client ------------------------------------------------------------------------------------ */
 
 static veil_status encrypt_one(const veil_he_plan *p, const veil_he_client *cl, const veil_ckks_encoder *enc,
-                               const double *x, int64_t n, int64_t e, double complex *buf, veil_rlwe_ct *ct) {
-  const int64_t nin = p->values[p->input].count, slots = (int64_t)p->params.max_slots;
+                               const double *x, int64_t n, int64_t nin, int64_t e, double complex *buf, veil_rlwe_ct *ct) {
+  const int64_t slots = (int64_t)p->params.max_slots;
   int top = p->params.nq - 1;
   memset(buf, 0, (size_t)slots * sizeof *buf);
   for (int64_t t = 0; t < n; t++) {
@@ -79,11 +79,15 @@ static veil_status encrypt_one(const veil_he_plan *p, const veil_he_client *cl, 
 }
 
 veil_status veil_he_encrypt(const veil_he_plan *p, const veil_he_client *cl, const double *x, int64_t n, veil_he_tensor *out) {
+  return veil__he_encrypt_count(p, cl, x, n, p->values[p->input].count, out);
+}
+
+veil_status veil__he_encrypt_count(const veil_he_plan *p, const veil_he_client *cl, const double *x, int64_t n, int64_t nin,
+                                   veil_he_tensor *out) {
   if (n < 1 || n > veil_he_plan_batch(p))
     return veil_fail(VEIL_ERR_INVALID_ARG, "he encrypt: %lld images, a batch holds 1..%lld", (long long)n, (long long)veil_he_plan_batch(p));
   veil_ckks_encoder enc;
   VEIL_TRY(veil_ckks_encoder_init(&enc, p->params.logn));
-  const int64_t nin = p->values[p->input].count;
   veil_status st = tensor_alloc(out, nin);
   out->n_images = n, out->complex_packing = p->complex_packing;
   memcpy(out->key_id, cl->key_id, sizeof out->key_id), memcpy(out->model_fp, p->model_fp, sizeof out->model_fp);
@@ -93,7 +97,7 @@ veil_status veil_he_encrypt(const veil_he_plan *p, const veil_he_client *cl, con
     veil_status mine = buf ? VEIL_OK : veil_fail(VEIL_ERR_NOMEM, "he encrypt: slots");
 #pragma omp for schedule(dynamic)
     for (int64_t e = 0; e < nin; e++)
-      if (!mine) mine = encrypt_one(p, cl, &enc, x, n, e, buf, &out->ct[e]);
+      if (!mine) mine = encrypt_one(p, cl, &enc, x, n, nin, e, buf, &out->ct[e]);
 #pragma omp critical
     if (mine && !st) st = mine;
     veil_free(buf);
@@ -104,8 +108,13 @@ veil_status veil_he_encrypt(const veil_he_plan *p, const veil_he_client *cl, con
 }
 
 veil_status veil_he_decrypt(const veil_he_plan *p, const veil_he_client *cl, const veil_he_tensor *t, double *y) {
-  const int64_t nout = p->values[p->output].count, slots = (int64_t)p->params.max_slots;
+  const int64_t nout = p->values[p->output].count;
   if (t->count != nout) return veil_fail(VEIL_ERR_MISMATCH, "he decrypt: %lld ciphertexts, the plan outputs %lld", (long long)t->count, (long long)nout);
+  return veil__he_decrypt_count(p, cl, t, y);
+}
+
+veil_status veil__he_decrypt_count(const veil_he_plan *p, const veil_he_client *cl, const veil_he_tensor *t, double *y) {
+  const int64_t nout = t->count, slots = (int64_t)p->params.max_slots;
   if (memcmp(t->key_id, cl->key_id, sizeof t->key_id)) return veil_fail(VEIL_ERR_MISMATCH, "he decrypt: ciphertext made under other keys (key id differs)");
   veil_ckks_encoder enc;
   VEIL_TRY(veil_ckks_encoder_init(&enc, p->params.logn));
@@ -148,6 +157,9 @@ typedef struct he_run {
   veil__he_poly_fn poly;
   int top;
   uint64_t *cunit; /**< complex packing: NTT form of 1 + X^(N/2) per limb (a real bias b is added as b(1 + i)) */
+  const int32_t *wi_ovr; /**< client-aided: this LINEAR step's integer weights (masks folded in), or NULL */
+  const double *b_ovr;   /**< client-aided: its biases, or NULL */
+  int chunk_ovr;         /**< client-aided: its accumulation chunk */
 } he_run;
 
 /* Relinearizes (size 3) and rescales @p nres times. */
@@ -172,9 +184,10 @@ static veil_status bias_residues(const he_run *r, const veil_he_step *s, int nl,
   *out = veil_calloc((size_t)(nout * nl), sizeof **out);
   if (!*out) return veil_fail(VEIL_ERR_NOMEM, "he: bias residues");
   uint64_t res[VEIL_CKKS_MAX_Q];
+  const double *b = r->b_ovr ? r->b_ovr : s->lin.b;
   for (int64_t j = 0; j < nout; j++) {
-    if (s->lin.b[j] == 0.0) continue;
-    VEIL_TRY(veil_ckks_encode_scalar(s->lin.b[j], scale, &r->sv->ctx.rq, nl, res));
+    if (b[j] == 0.0) continue;
+    VEIL_TRY(veil_ckks_encode_scalar(b[j], scale, &r->sv->ctx.rq, nl, res));
     for (int i = 0; i < nl; i++) (*out)[i * nout + j] = res[i];
   }
   return VEIL_OK;
@@ -230,7 +243,8 @@ static void linear_item(const he_run *r, const veil_he_step *s, const fused_poly
     if (fp) r->poly(x[t].c[0].c + off, x[t].c[1].c + off, c, fp->s->c[2] < 0, fp->c1[i], fp->c0[i], q, len, sc->xs + (size_t)t * len);
     else memcpy(sc->xs + (size_t)t * len, x[t].c[c].c + off, len * sizeof(uint64_t));
   for (int64_t j = 0; j < nout; j++) sc->outp[j] = y[j].c[c].c + off;
-  r->mac(s->lin.row, s->lin.col, s->wi, nout, sc->xs, len, r->sv->ctx.rq.mods[i].q, s->mac_chunk,
+  r->mac(s->lin.row, s->lin.col, r->wi_ovr ? r->wi_ovr : s->wi, nout, sc->xs, len, r->sv->ctx.rq.mods[i].q,
+         r->wi_ovr ? r->chunk_ovr : s->mac_chunk,
          c == 0 && !r->cunit ? bias + (size_t)i * nout : NULL, sc->outp);
   if (c == 0 && r->cunit)
     add_complex_bias(r, i, k0, len, bias + (size_t)i * nout, nout, sc->outp);
@@ -345,7 +359,7 @@ static void free_value(he_run *r, int v) {
   r->vals[v] = NULL;
 }
 
-static int last_use(const veil_he_plan *p, int v) {
+int veil__he_last_use(const veil_he_plan *p, int v) {
   int last = -1;
   for (int i = 0; i < p->nsteps; i++)
     if (p->steps[i].in[0] == v || (p->steps[i].kind == VEIL_HE_ADD && p->steps[i].in[1] == v)) last = i;
@@ -375,16 +389,16 @@ static veil_status run_steps(he_run *r, he_scratch *scr) {
     uint64_t t0 = veil_now_ns();
     /* a POLY whose only consumer is the next LINEAR step is evaluated inside it */
     const veil_he_step *fused = i > 0 && s->kind == VEIL_HE_LINEAR && p->steps[i - 1].kind == VEIL_HE_POLY &&
-                                p->steps[i - 1].out == s->in[0] && last_use(p, s->in[0]) == i && p->output != s->in[0] ? &p->steps[i - 1] : NULL;
+                                p->steps[i - 1].out == s->in[0] && veil__he_last_use(p, s->in[0]) == i && p->output != s->in[0] ? &p->steps[i - 1] : NULL;
     if (s->kind == VEIL_HE_POLY && i + 1 < p->nsteps && p->steps[i + 1].kind == VEIL_HE_LINEAR && p->steps[i + 1].in[0] == s->out &&
-        last_use(p, s->out) == i + 1 && p->output != s->out)
+        veil__he_last_use(p, s->out) == i + 1 && p->output != s->out)
       continue; /* deferred into step i + 1 */
     VEIL_TRY(s->kind == VEIL_HE_LINEAR ? run_linear(r, s, fused, scr) : run_elementwise(r, s, scr));
-    if (fused && last_use(p, fused->in[0]) == i - 1 && fused->in[0] != p->input) free_value(r, fused->in[0]);
+    if (fused && veil__he_last_use(p, fused->in[0]) == i - 1 && fused->in[0] != p->input) free_value(r, fused->in[0]);
     veil_log(VEIL_LOG_INFO, "he step %d (%s, %lld outputs): %.3f s", i, s->kind == VEIL_HE_LINEAR ? "linear" : "elementwise",
              (long long)p->values[s->out].count, (double)(veil_now_ns() - t0) * 1e-9);
     for (int k = 0; k < 2; k++)
-      if (s->in[k] >= 0 && (k == 0 || s->kind == VEIL_HE_ADD) && s->in[k] != p->input && last_use(p, s->in[k]) == i)
+      if (s->in[k] >= 0 && (k == 0 || s->kind == VEIL_HE_ADD) && s->in[k] != p->input && veil__he_last_use(p, s->in[k]) == i)
         free_value(r, s->in[k]);
   }
   return VEIL_OK;
@@ -424,5 +438,58 @@ veil_status veil_he_infer(const veil_he_plan *p, const veil_he_server *sv, const
     if (v != p->input) free_value(&r, v);
   for (int t = 0; scr && t < nt; t++) veil_rlwe_ks_free(&scr[t].ks), veil_free(scr[t].xs), veil_free(scr[t].outp);
   veil_free(scr), veil_free(r.vals), veil_free(r.cunit);
+  return st;
+}
+
+/* ---- step-by-step execution (client-aided sessions) --------------------------------------------- */
+
+struct veil__he_exec {
+  he_run r;
+  he_scratch *scr;
+  int nt;
+};
+
+void veil__he_exec_free(veil__he_exec *x) {
+  if (!x) return;
+  for (int v = 0; x->r.vals && v < x->r.p->nvalues; v++) free_value(&x->r, v);
+  for (int t = 0; x->scr && t < x->nt; t++) veil_rlwe_ks_free(&x->scr[t].ks), veil_free(x->scr[t].xs), veil_free(x->scr[t].outp);
+  veil_free(x->scr), veil_free(x->r.vals), veil_free(x->r.cunit);
+  veil_free(x);
+}
+
+veil_status veil__he_exec_init(const veil_he_plan *p, const veil_he_server *sv, veil__he_exec **out) {
+  veil__he_exec *x = veil_calloc(1, sizeof *x);
+  if (!x) return veil_fail(VEIL_ERR_NOMEM, "he exec");
+  x->nt = veil_threads();
+  x->r = (he_run){.p = p, .sv = sv, .mac = veil__he_mac_best(), .poly = veil__he_poly_best(), .top = p->params.nq - 1};
+  x->r.vals = veil_calloc((size_t)p->nvalues, sizeof *x->r.vals);
+  x->scr = veil_calloc((size_t)x->nt, sizeof *x->scr);
+  veil_status st = !x->r.vals || !x->scr ? veil_fail(VEIL_ERR_NOMEM, "he exec") : scratch_init(&x->r, x->scr, x->nt);
+  if (st) return veil__he_exec_free(x), st;
+  return *out = x, VEIL_OK;
+}
+
+veil_rlwe_ct *veil__he_exec_take(veil__he_exec *x, int v) {
+  veil_rlwe_ct *c = x->r.vals[v];
+  x->r.vals[v] = NULL;
+  return c;
+}
+
+void veil__he_exec_set(veil__he_exec *x, int v, veil_rlwe_ct *cts) {
+  free_value(&x->r, v);
+  x->r.vals[v] = cts;
+}
+
+veil_status veil__he_exec_step(veil__he_exec *x, int i, const int32_t *wi, const double *b, int chunk) {
+  const veil_he_plan *p = x->r.p;
+  const veil_he_step *s = &p->steps[i];
+  if (s->kind == VEIL_HE_POLY || s->kind == VEIL_HE_CLIENT) return veil_fail(VEIL_ERR_INTERNAL, "he exec: step %d is not a server step", i);
+  for (int k = 0; k < (s->kind == VEIL_HE_ADD ? 2 : 1); k++)
+    if (!x->r.vals[s->in[k]]) return veil_fail(VEIL_ERR_INTERNAL, "he exec: step %d reads value %d, which is not live", i, s->in[k]);
+  x->r.wi_ovr = wi, x->r.b_ovr = b, x->r.chunk_ovr = chunk;
+  veil_status st = s->kind == VEIL_HE_LINEAR ? run_linear(&x->r, s, NULL, x->scr) : run_elementwise(&x->r, s, x->scr);
+  x->r.wi_ovr = NULL, x->r.b_ovr = NULL;
+  for (int k = 0; k < 2 && !st; k++)
+    if (s->in[k] >= 0 && (k == 0 || s->kind == VEIL_HE_ADD) && veil__he_last_use(p, s->in[k]) == i) free_value(&x->r, s->in[k]);
   return st;
 }

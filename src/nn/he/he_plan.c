@@ -11,7 +11,7 @@ int veil__he_producer(const veil_he_plan *p, int v) {
   return -1;
 }
 
-static int value_uses(const veil_he_plan *p, int v) {
+int veil__he_value_uses(const veil_he_plan *p, int v) {
   int n = p->output == v;
   for (int i = 0; i < p->nsteps; i++) n += (p->steps[i].in[0] == v) + (p->steps[i].kind == VEIL_HE_ADD && p->steps[i].in[1] == v);
   return n;
@@ -31,7 +31,7 @@ static veil_status insert_diag(veil_he_plan *p, int at, int in, const double *f,
 }
 
 /* Scalar-filled vector helper for insert_diag. */
-static veil_status diag_const(veil_he_plan *p, int at, int in, double f, double b, int node, int *out) {
+veil_status veil__he_diag_const(veil_he_plan *p, int at, int in, double f, double b, int node, int *out) {
   int64_t n = p->values[in].count;
   double *fv = veil_malloc((size_t)n * sizeof *fv), *bv = veil_malloc((size_t)n * sizeof *bv);
   veil_status st = !fv || !bv ? veil_fail(VEIL_ERR_NOMEM, "he plan: diagonal") : VEIL_OK;
@@ -48,7 +48,7 @@ veil_status veil__he_fold_poly(veil_he_plan *p) {
     if (s->c[2] == 0.0) { /* linear: c1 x + c0 becomes a diagonal LINEAR step */
       int in = s->in[0], out = s->out, node = s->node, v;
       double c0 = s->c[0], c1 = s->c[1];
-      VEIL_TRY(diag_const(p, i, in, c1, c0, node, &v));
+      VEIL_TRY(veil__he_diag_const(p, i, in, c1, c0, node, &v));
       p->steps[i].out = out, p->values[out] = p->values[v]; /* reuse the POLY's value id */
       memmove(p->steps + i + 1, p->steps + i + 2, (size_t)(p->nsteps - i - 2) * sizeof *p->steps);
       p->nsteps--;
@@ -56,9 +56,9 @@ veil_status veil__he_fold_poly(veil_he_plan *p) {
     }
     double f = sqrt(fabs(s->c[2]));
     int prod = veil__he_producer(p, s->in[0]);
-    if (f != 1.0 && (prod < 0 || p->steps[prod].kind != VEIL_HE_LINEAR || value_uses(p, s->in[0]) != 1)) {
+    if (f != 1.0 && (prod < 0 || p->steps[prod].kind != VEIL_HE_LINEAR || veil__he_value_uses(p, s->in[0]) != 1)) {
       int v, node = s->node;
-      VEIL_TRY(diag_const(p, i, s->in[0], 1.0, 0.0, node, &v));
+      VEIL_TRY(veil__he_diag_const(p, i, s->in[0], 1.0, 0.0, node, &v));
       s = &p->steps[i + 1], s->in[0] = v, prod = i++;
     }
     if (f != 1.0) {
@@ -92,7 +92,7 @@ static veil_status exact_delta(veil_he_plan *p, int *at, int v, int *nv) {
   VEIL_TRY(normalize(p, at, v, &v));
   if (p->values[v].exact) return *nv = v, VEIL_OK;
   int prod = veil__he_producer(p, v);
-  VEIL_TRY(diag_const(p, *at, v, 1.0, 0.0, prod >= 0 ? p->steps[prod].node : 0, nv));
+  VEIL_TRY(veil__he_diag_const(p, *at, v, 1.0, 0.0, prod >= 0 ? p->steps[prod].node : 0, nv));
   veil_he_value *x = &p->values[v];
   p->values[*nv] = (veil_he_value){.count = x->count, .depth = x->depth + 1, .size = 2, .exact = true};
   p->steps[*at].nrescale = 1;
@@ -134,6 +134,9 @@ static veil_status schedule_step(veil_he_plan *p, int *i, const veil_he_opts *o)
     p->values[s->out] = (veil_he_value){.count = p->values[a].count, .depth = d, .size = 2, .exact = true};
     break;
   }
+  case VEIL_HE_CLIENT: /* the client answers with fresh ciphertexts at the top level */
+    p->values[s->out] = (veil_he_value){.count = p->values[s->out].count, .size = 2, .exact = true};
+    break;
   case VEIL_HE_NORM:
     break;
   }
@@ -169,6 +172,8 @@ static void sim_step(const veil_he_step *s, double *const *vals, const int64_t *
         v = s->c[0] + xt[j] * (s->c[1] + s->c[2] * xt[j]);
       } else if (s->kind == VEIL_HE_ADD) {
         v = xt[j] + vals[s->in[1]][t * no + j];
+      } else if (s->kind == VEIL_HE_CLIENT) {
+        v = veil__he_act_apply(s->act, s->clip, xt, s->gather ? s->gather + j * s->group : NULL, s->group, j);
       } else {
         v = xt[j];
       }
@@ -244,6 +249,8 @@ static veil_status set_scales(veil_he_plan *p) {
       y->scale = x->scale * x->scale;
     } else if (s->kind == VEIL_HE_NORM) {
       y->scale = x->scale / drop;
+    } else if (s->kind == VEIL_HE_CLIENT) {
+      y->scale = cp->scale;
     } else {
       double a = x->scale, b = p->values[s->in[1]].scale;
       if (fabs(a - b) > 1e-9 * a) return veil_fail(VEIL_ERR_INTERNAL, "he plan: add of scales %g and %g", a, b);
@@ -266,7 +273,10 @@ static void complex_decision(veil_he_plan *p) {
   }
   double real = lin + sq, cplx = (lin + sq + conj) / 2;
   p->complex_cost = real > 0 ? cplx / real : 0.5;
-  if (p->npoly == 0) {
+  if (p->client_aided) {
+    p->complex_packing = false;
+    snprintf(p->complex_why, sizeof p->complex_why, "off (client-aided mode: one image per slot)");
+  } else if (p->npoly == 0) {
     p->complex_packing = true;
     snprintf(p->complex_why, sizeof p->complex_why, "on (linear model: real-scalar operations commute with it: %.1fx cost per image)", p->complex_cost);
   } else if (p->complex_cost >= 1) {
@@ -295,10 +305,12 @@ int64_t veil_he_plan_batch(const veil_he_plan *p) {
   return (int64_t)p->params.max_slots * (p->complex_packing ? 2 : 1);
 }
 
-/* The literal for one candidate (logn, log_scale). */
+/* The literal for one candidate (logn, log_scale). Client-aided plans have no evaluation keys: their
+ * special prime is the smallest allowed (it only enters the security bound). */
 static bool make_lit(const veil_he_plan *p, const veil_he_opts *o, int logn, int s, int prec, veil_ckks_params_lit *lit, int *nbase) {
   memset(lit, 0, sizeof *lit);
   int base = s + prec;
+  if (p->client_aided && s + prec > 31 && s > 20) return false; /* a smaller scale keeps one base prime */
   lit->logn = logn, lit->log_scale = s, lit->security = o->security ? o->security : 128;
   lit->insecure_test_only = o->insecure_test_only;
   if (base <= 31) {
@@ -310,7 +322,7 @@ static bool make_lit(const veil_he_plan *p, const veil_he_opts *o, int logn, int
   }
   lit->nq = *nbase + p->depth;
   for (int i = *nbase; i < lit->nq; i++) lit->q_bits[i] = s;
-  lit->np = 1, lit->p_bits[0] = 31;
+  lit->np = 1, lit->p_bits[0] = p->client_aided ? VEIL_CKKS_PRIME_BITS_MIN : 31;
   return true;
 }
 
@@ -327,9 +339,10 @@ veil_status veil_he_plan_choose(veil_he_plan *p, const veil_he_opts *o, const do
     /* x4 margin for inputs beyond the calibration set, one sign bit */
     prec = (int)ceil(log2(fmax(p->max_abs, 1.0) * 4)) + 1;
   }
-  int lo = o->logn ? o->logn : 12, hi = o->logn ? o->logn : 16;
+  if (p->client_aided) prec += (p->mask_bits + 1) / 2; /* masked values grow by up to 2^(mask_bits / 2) */
+  int lo = o->logn ? o->logn : p->client_aided ? 11 : 12, hi = o->logn ? o->logn : 16;
   for (int logn = lo; logn <= hi; logn++) {
-    int smax = o->log_scale ? o->log_scale : 28, smin = o->log_scale ? o->log_scale : 24;
+    int smax = o->log_scale ? o->log_scale : 28, smin = o->log_scale ? o->log_scale : p->client_aided ? 20 : 24;
     for (int s = smax; s >= smin; s--) {
       veil_ckks_params_lit lit;
       int nbase;
@@ -347,7 +360,7 @@ veil_status veil_he_plan_choose(veil_he_plan *p, const veil_he_opts *o, const do
 /* ---- printing and fingerprint ------------------------------------------------------------------ */
 
 static const char *kind_name(veil_he_kind k) {
-  static const char *n[] = {"linear", "poly", "add", "norm"};
+  static const char *n[] = {"linear", "poly", "add", "norm", "client"};
   return n[k];
 }
 
