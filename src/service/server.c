@@ -59,6 +59,24 @@ void veil__req_error(veil__req *r, unsigned status, const char *code, const char
   veil__req_json(r, status, &w);
 }
 
+/* Copies @p in to @p out with every absolute path ("/..." up to ':' or a space) replaced by
+ * "<upload>": error details name the server's temporary files, which clients must not learn. */
+static void scrub_paths(const char *in, char *out, size_t cap) {
+  size_t o = 0;
+  for (size_t i = 0; in[i] && o + 1 < cap;) {
+    bool starts = in[i] == '/' && (i == 0 || in[i - 1] == ' ');
+    if (!starts) {
+      out[o++] = in[i++];
+      continue;
+    }
+    while (in[i] && in[i] != ':' && in[i] != ' ')
+      i++;
+    for (const char *t = "<upload>"; *t && o + 1 < cap; t++)
+      out[o++] = *t;
+  }
+  out[o] = 0;
+}
+
 void veil__req_fail(veil__req *r, veil_status st, const char *what) {
   static const struct {
     veil_status st;
@@ -76,7 +94,9 @@ void veil__req_fail(veil__req *r, veil_status st, const char *what) {
       http = map[i].http;
       code = map[i].code;
     }
-  veil__req_error(r, http, code, "%s: %s", what, veil_error_detail());
+  char detail[512];
+  scrub_paths(veil_error_detail(), detail, sizeof detail);
+  veil__req_error(r, http, code, "%s: %s", what, detail);
 }
 
 /* X-Veil-Session, -Done, -Round, -Activation, -Group, -Outputs, -Clip (docs/service.md). */

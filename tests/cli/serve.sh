@@ -68,6 +68,14 @@ expect_json_error() { # expect_json_error STATUS OUTPUT-OF-http
   grep -q '"error":{"code":"' <<<"$out" || { echo "no JSON error: $out"; exit 1; }
 }
 
+expect_json_4xx() { # expect_json_4xx OUTPUT-OF-http: any 4xx status with a JSON error body
+  local out=$1
+  [[ "$(head -1 <<<"$out")" =~ ^4[0-9][0-9]$ ]] || { echo "expected a 4xx, got: $out"; exit 1; }
+  grep -q '"error":{"code":"' <<<"$out" || { echo "no JSON error: $out"; exit 1; }
+  if grep -q "$tmp" <<<"$out"; then echo "error leaks a server path: $out"; exit 1; fi
+  echo "wrong parameters refused: $(head -1 <<<"$out") $(tail -1 <<<"$out" | cut -c1-160)"
+}
+
 start_server
 out=$(http GET /v1/health)
 grep -q '"warning":"INSECURE TEST PARAMETERS' <<<"$out"
@@ -119,6 +127,11 @@ read -r id token < <(awk '{print $2, $3}' "$tmp/keys0/keyset-cryptonets")
 expect_json_error 401 "$(http POST "/v1/models/cryptonets/infer?key_set=$id" '' "$tmp/garbage")"
 expect_json_error 403 "$(http POST "/v1/models/cryptonets/infer?key_set=$id" "Authorization: Bearer ${token/a/b}x"$'\r\n' "$tmp/garbage")"
 expect_json_error 400 "$(http POST "/v1/models/cryptonets/infer?key_set=$id" "Authorization: Bearer $token"$'\r\n' "$tmp/garbage")"
+# Wrong parameters: keys and a ciphertext made for the same model under another ring (N=2^11).
+"$veil" keygen --model models/cryptonets.onnx --out "$tmp/other" --test-insecure-logn 11 >/dev/null 2>&1
+"$veil" encrypt --keys "$tmp/other" --dataset mnist --data-dir data/mnist --count 2 --out "$tmp/other.ct" >/dev/null 2>&1
+expect_json_4xx "$(http POST '/v1/keys?model=cryptonets' '' "$tmp/other/eval.keys")"
+expect_json_4xx "$(http POST "/v1/models/cryptonets/infer?key_set=$id" "Authorization: Bearer $token"$'\r\n' "$tmp/other.ct")"
 http GET /v1/metrics | grep -q '^veil_errors_total{class="4xx"} [1-9]'
 
 # Restart on the same port: the key set uploaded before still works, without a new upload.
