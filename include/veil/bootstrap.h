@@ -146,7 +146,7 @@ VEIL_WUR veil_status veil_boot_run(const veil_boot *bt, veil_ckks_eval *ev, cons
 /** Wall-clock time of each bootstrapping stage in milliseconds (veil_boot_run_stats()). */
 typedef struct veil_boot_stats {
   double raise_ms;    /**< scale-up and ModRaise */
-  double subsum_ms;   /**< SubSum (0 for full slots) */
+  double subsum_ms;   /**< SubSum (exactly 0 for full slots) */
   double cts_ms;      /**< CoeffToSlot, including the real/imaginary split */
   double evalmod_ms;  /**< EvalMod (both halves for full slots) and the sine recombination */
   double stc_ms;      /**< SlotToCoeff */

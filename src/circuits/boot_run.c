@@ -219,9 +219,10 @@ static veil_status run_to(const veil_boot *bt, veil_ckks_eval *ev, const veil_ck
   if (st == VEIL_OK)
     st = veil_boot_mod_raise(bt, ev, &a, &b);
   stats->raise_ms = lap_ms(&t0);
-  if (st == VEIL_OK && (size_t)bt->slots < bt->ctx->rlwe.n / 2)
+  if (st == VEIL_OK && (size_t)bt->slots < bt->ctx->rlwe.n / 2) {
     st = sub_sum(bt, ev, &b);
-  stats->subsum_ms = lap_ms(&t0);
+    stats->subsum_ms = lap_ms(&t0);
+  }
   if (st == VEIL_OK)
     st = veil_boot_coeff_to_slot(bt, ev, &b, &re, &im);
   stats->cts_ms = lap_ms(&t0);
