@@ -143,6 +143,22 @@ VEIL_WUR veil_status veil_boot_keys_gen(const veil_boot *bt, const veil_rlwe_sk 
 VEIL_WUR veil_status veil_boot_run(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in,
                                    veil_ckks_ct *out);
 
+/** Wall-clock time of each bootstrapping stage in milliseconds (veil_boot_run_stats()). */
+typedef struct veil_boot_stats {
+  double raise_ms;    /**< scale-up and ModRaise */
+  double subsum_ms;   /**< SubSum (exactly 0 for full slots) */
+  double cts_ms;      /**< CoeffToSlot, including the real/imaginary split */
+  double evalmod_ms;  /**< EvalMod (both halves for full slots) and the sine recombination */
+  double stc_ms;      /**< SlotToCoeff */
+} veil_boot_stats;
+
+/**
+ * veil_boot_run() that also reports the time of each stage into @p stats (may be NULL).
+ * Errors: those of veil_boot_run().
+ */
+VEIL_WUR veil_status veil_boot_run_stats(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in,
+                                         veil_ckks_ct *out, veil_boot_stats *stats);
+
 /**
  * Bootstraps two ciphertexts with real slots at once (full or sparse slots): packs a + i b,
  * bootstraps, and splits with one conjugation. @p a and @p b must have equal level and scale; the

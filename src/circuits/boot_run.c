@@ -172,9 +172,16 @@ static veil_status sin_pack(veil_ckks_eval *ev, const veil_ckks_ct *zre, const v
   return st;
 }
 
+/* Milliseconds since *t0; *t0 becomes now. */
+static double lap_ms(uint64_t *t0) {
+  uint64_t t = veil_now_ns(), d = t - *t0;
+  *t0 = t;
+  return (double)d / 1e6;
+}
+
 /* EvalMod on re (and im) ending at scale s_out, then SlotToCoeff. */
 static veil_status mod_and_stc(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *re, const veil_ckks_ct *im,
-                               double s_out, veil_ckks_ct *out) {
+                               double s_out, veil_ckks_ct *out, veil_boot_stats *stats, uint64_t *t0) {
   veil_ckks_ct zre = {0}, zim = {0}, w = {0};
   veil_status st = veil__boot_eval_exp(bt, ev, re, s_out / 2, &zre);
   if (st == VEIL_OK && !bt->packed)
@@ -183,6 +190,7 @@ static veil_status mod_and_stc(const veil_boot *bt, veil_ckks_eval *ev, const ve
     st = sin_pack(ev, &zre, bt->packed ? NULL : &zim, &w);
   if (st == VEIL_OK) {
     w.scale = s_out; /* twice the value at scale s_out / 2 is the value at s_out */
+    stats->evalmod_ms = lap_ms(t0);
     st = run_factors(bt->stc, bt->nstc, ev, &w, out);
   }
   veil_rlwe_ct_free(&zre);
@@ -193,10 +201,14 @@ static veil_status mod_and_stc(const veil_boot *bt, veil_ckks_eval *ev, const ve
 
 /* The whole pipeline with the output at exactly @p final_scale. */
 static veil_status run_to(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in, double final_scale,
-                          veil_ckks_ct *out) {
+                          veil_ckks_ct *out, veil_boot_stats *stats) {
   if (out == in)
     return veil_fail(VEIL_ERR_INVALID_ARG, "bootstrap: output aliases the input");
   veil_ckks_ct a = {0}, b = {0}, re = {0}, im = {0};
+  veil_boot_stats dummy;
+  stats = stats ? stats : &dummy;
+  *stats = (veil_boot_stats){0};
+  uint64_t t0 = veil_now_ns();
   veil_status st = scale_up(bt, ev, in, &a);
   double q0 = (double)bt->ctx->rlwe.mod[0].q;
   /* value after StC = rho * message with rho = 2^ratio D_0 / q_0; StC multiplies the scale by R:
@@ -206,12 +218,17 @@ static veil_status run_to(const veil_boot *bt, veil_ckks_eval *ev, const veil_ck
     R *= bt->stc[k].ratio;
   if (st == VEIL_OK)
     st = veil_boot_mod_raise(bt, ev, &a, &b);
-  if (st == VEIL_OK && (size_t)bt->slots < bt->ctx->rlwe.n / 2)
+  stats->raise_ms = lap_ms(&t0);
+  if (st == VEIL_OK && (size_t)bt->slots < bt->ctx->rlwe.n / 2) {
     st = sub_sum(bt, ev, &b);
+    stats->subsum_ms = lap_ms(&t0);
+  }
   if (st == VEIL_OK)
     st = veil_boot_coeff_to_slot(bt, ev, &b, &re, &im);
+  stats->cts_ms = lap_ms(&t0);
   if (st == VEIL_OK)
-    st = mod_and_stc(bt, ev, &re, &im, final_scale / (R * rho), out);
+    st = mod_and_stc(bt, ev, &re, &im, final_scale / (R * rho), out, stats, &t0);
+  stats->stc_ms = lap_ms(&t0);
   if (st == VEIL_OK)
     out->scale = final_scale;
   veil_rlwe_ct_free(&a);
@@ -222,7 +239,12 @@ static veil_status run_to(const veil_boot *bt, veil_ckks_eval *ev, const veil_ck
 }
 
 veil_status veil_boot_run(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in, veil_ckks_ct *out) {
-  return run_to(bt, ev, in, bt->out_scale, out);
+  return run_to(bt, ev, in, bt->out_scale, out, NULL);
+}
+
+veil_status veil_boot_run_stats(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *in, veil_ckks_ct *out,
+                                veil_boot_stats *stats) {
+  return run_to(bt, ev, in, bt->out_scale, out, stats);
 }
 
 veil_status veil_boot_run_real2(const veil_boot *bt, veil_ckks_eval *ev, const veil_ckks_ct *a, const veil_ckks_ct *b,
@@ -232,7 +254,7 @@ veil_status veil_boot_run_real2(const veil_boot *bt, veil_ckks_eval *ev, const v
   if (st == VEIL_OK)
     st = veil_ckks_add(ev, &p, &p, a);
   if (st == VEIL_OK)
-    st = run_to(bt, ev, &p, bt->out_scale / 2, &o);
+    st = run_to(bt, ev, &p, bt->out_scale / 2, &o, NULL);
   if (st == VEIL_OK)
     st = veil_ckks_conjugate(ev, &cj, &o);
   if (st == VEIL_OK) /* a = (o + conj o) / 2, b = -i (o - conj o) / 2: halve the scale label */

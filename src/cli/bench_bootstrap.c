@@ -10,6 +10,7 @@
 typedef struct boot_case {
   veil_bench_boot b;
   veil_ckks_ct in, out;
+  veil_boot_stats stats; /**< of the last run */
   double *x;
   size_t slots;
   veil_status st;
@@ -89,7 +90,7 @@ static veil_status case_init(boot_case *c, int logn) {
 static void run_once(void *ctx) {
   boot_case *c = ctx;
   if (c->st == VEIL_OK)
-    c->st = veil_boot_run(&c->b.bt, &c->b.ev, &c->in, &c->out);
+    c->st = veil_boot_run_stats(&c->b.bt, &c->b.ev, &c->in, &c->out, &c->stats);
 }
 
 /* Mean over the slots of -log2 |decrypt(out) - x| and the max error. */
@@ -114,9 +115,11 @@ static void print(const boot_case *c, int threads, double ms, double bits, doubl
   if (!json) {
     printf("bootstrap logN %d, %zu slots, log2(QP) %.1f (%d-bit): %.1f ms, %d levels left at scale 2^%d, "
            "%.1f bits mean precision (max err 2^%.1f), keys %.0f MiB seeded (%d Galois), keygen %.0f ms, "
-           "peak RSS %.0f MiB, %d thread(s)\n", b->p.logn, c->slots, b->p.log_qp, b->p.security_bits_met, ms,
+           "peak RSS %.0f MiB, %d thread(s)\n  stages (last run): raise %.0f ms, SubSum %.0f ms, CtS %.0f ms, EvalMod %.0f "
+           "ms, StC %.0f ms\n", b->p.logn, c->slots, b->p.log_qp, b->p.security_bits_met, ms,
            b->bt.out_level, b->p.log_scale, bits, log2(max_err), key_mb, b->gks.count, b->keygen_ms,
-           veil_peak_rss_mb(), threads);
+           veil_peak_rss_mb(), threads, c->stats.raise_ms, c->stats.subsum_ms, c->stats.cts_ms,
+           c->stats.evalmod_ms, c->stats.stc_ms);
     return;
   }
   veil_json j;
@@ -129,6 +132,11 @@ static void print(const boot_case *c, int threads, double ms, double bits, doubl
   veil_json_num(&j, "ms", ms);
   veil_json_int(&j, "levels_left", b->bt.out_level);
   veil_json_int(&j, "scale_bits", b->p.log_scale);
+  veil_json_num(&j, "raise_ms", c->stats.raise_ms);
+  veil_json_num(&j, "subsum_ms", c->stats.subsum_ms);
+  veil_json_num(&j, "cts_ms", c->stats.cts_ms);
+  veil_json_num(&j, "evalmod_ms", c->stats.evalmod_ms);
+  veil_json_num(&j, "stc_ms", c->stats.stc_ms);
   veil_json_num(&j, "precision_bits", bits);
   veil_json_num(&j, "max_err", max_err);
   veil_json_num(&j, "key_mb", key_mb);

@@ -1,10 +1,15 @@
+#define _POSIX_C_SOURCE 200809L /* setenv, execv */
 #include "cli.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_CMDS 64
 static const veil_cli_cmd *commands[MAX_CMDS];
@@ -212,7 +217,33 @@ static int parse_args(veil_cli_args *a, int argc, char **argv) {
   return 0;
 }
 
+/* libgomp's default wait policy spins at every barrier for ~10^5 iterations. On a machine whose cores
+ * are shared with other jobs, the thread a spinner waits for is often descheduled, and the spinning
+ * steals its core: `bench bootstrap --threads 2` ran 2.6x slower than --threads 1 at load ~4. A
+ * passive policy (sleep at once) costs a futex wake per parallel region, which is small next to
+ * per-limb work. libgomp reads OMP_WAIT_POLICY when it loads, so when it is unset we set it and
+ * re-execute once (an explicit OMP_WAIT_POLICY or GOMP_SPINCOUNT is respected). */
+static void omp_wait_passive(char **argv) {
+  if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
+    return;
+  if (setenv("OMP_WAIT_POLICY", "passive", 1) == 0)
+    execv("/proc/self/exe", argv); /* returns only on failure: then run with the default policy */
+}
+
+/* Ciphertexts at logN 16 are 15..45 MB and every homomorphic op allocates and frees a few: glibc
+ * serves blocks above its mmap threshold (at most 32 MB) with fresh mmaps, so each op page-faulted
+ * and zeroed its outputs anew (~11% of `bench bootstrap`). Keep big blocks on the heap and keep up
+ * to 1 GiB of freed top memory instead of returning it at once. */
+static void tune_malloc(void) {
+#ifdef __GLIBC__
+  (void)mallopt(M_MMAP_MAX, 0);
+  (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 int main(int argc, char **argv) {
+  omp_wait_passive(argv);
+  tune_malloc();
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     print_main_help();
     return argc < 2 ? 2 : 0;

@@ -1,6 +1,8 @@
 /* Full bootstrapping at insecure logN 10 (sparse secret h = 32, K = 16): decrypt(boot(ct)) against
  * the float64 input for full slots, packed sparse slots and two real ciphertexts at once, with the
  * output level and exact scale. */
+#include <string.h>
+
 #include "boot_test_util.h"
 
 static double urand(void) { return 2.0 * (double)vt_rand64() / 18446744073709551616.0 - 1.0; }
@@ -18,6 +20,23 @@ static double precision_bits(const double complex *got, const double complex *re
 }
 
 /* Bootstraps uniform values in [-1, 1] (complex unless real) at level 0 and checks >= @p bits. */
+/* veil_boot_run_stats() gives the same ciphertext word for word as veil_boot_run() (the pipeline is
+ * deterministic), and stage times that are >= 0, with SubSum's 0 exactly for full slots. */
+static void check_stats(bt_fix *f, const veil_ckks_ct *in, const veil_ckks_ct *ref, bool sparse) {
+  veil_ckks_ct out = {0};
+  veil_boot_stats s = {.subsum_ms = -1};
+  VT_OK(veil_boot_run_stats(&f->bt, &f->ev, in, &out, &s));
+  VT_REQUIRE(out.size == ref->size && out.level == ref->level);
+  VT_CHECK(out.scale == ref->scale);
+  size_t words = (size_t)(out.level + 1) * f->ctx.rlwe.n;
+  for (int k = 0; k < out.size; k++)
+    VT_CHECK(memcmp(out.c[k].c, ref->c[k].c, words * sizeof(uint64_t)) == 0);
+  VT_CHECK(s.raise_ms >= 0 && s.cts_ms >= 0 && s.evalmod_ms >= 0 && s.stc_ms >= 0);
+  VT_CHECK(sparse ? s.subsum_ms >= 0 : s.subsum_ms == 0);
+  VT_OK(veil_boot_run_stats(&f->bt, &f->ev, in, &out, NULL)); /* stats optional */
+  veil_rlwe_ct_free(&out);
+}
+
 static void check_boot(int log_slots, int levels, double bits) {
   veil_boot_lit l;
   veil_boot_lit_default(&l, log_slots);
@@ -40,6 +59,7 @@ static void check_boot(int log_slots, int levels, double bits) {
   fprintf(stderr, "  log_slots %d: %.1f bits mean precision, max error 2^%.1f\n", log_slots, p, log2(max_err));
   for (size_t t = n; t < f.ctx.rlwe.n / 2; t++) /* sparse: still tiled */
     VT_CHECK(cabs(got[t] - z[t % n]) < 1e-3);
+  check_stats(&f, &in, &out, (size_t)f.bt.slots < f.ctx.rlwe.n / 2);
   /* the output is usable: one multiplication at the bootstrapped level */
   VT_OK(veil_ckks_mul(&f.ev, &out, &out, &out));
   VT_OK(veil_ckks_rescale(&f.ev, &out));
