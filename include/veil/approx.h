@@ -130,6 +130,8 @@ typedef struct veil_approx {
 VEIL_WUR veil_status veil_approx_build(veil_approx *ap, veil_approx_fn fn, double A, double B, const int *degrees,
                                        int ndegrees, const veil_approx_opts *opts);
 void veil_approx_free(veil_approx *ap);
+/** Writes the fields "degrees", "depth" and "interval" of @p ap into an open JSON object. */
+void veil_approx_json_shape(const veil_approx *ap, veil_json *j);
 
 /** The approximation evaluated in double precision (composition of the stages). */
 double veil_approx_eval(const veil_approx *ap, double x);

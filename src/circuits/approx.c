@@ -177,3 +177,15 @@ veil_status veil_approx_measure(const veil_approx *ap, size_t npoints, veil_appr
   st->mean_err = st->points ? sum / (double)st->points : 0;
   return VEIL_OK;
 }
+
+void veil_approx_json_shape(const veil_approx *ap, veil_json *j) {
+  veil_json_array_begin(j, "degrees");
+  for (int i = 0; i < ap->nstages; i++)
+    veil_json_array_int(j, ap->degrees[i]);
+  veil_json_array_end(j);
+  veil_json_int(j, "depth", ap->depth);
+  veil_json_array_begin(j, "interval");
+  veil_json_array_num(j, ap->lo);
+  veil_json_array_num(j, ap->hi);
+  veil_json_array_end(j);
+}

@@ -114,15 +114,7 @@ static void print(const relu_case *c, int logn, int threads, double ms, double m
   veil_json j;
   veil_json_begin(&j, stdout);
   veil_json_str(&j, "op", "relu");
-  veil_json_array_begin(&j, "degrees");
-  for (int i = 0; i < c->ap.nstages; i++)
-    veil_json_array_int(&j, c->ap.degrees[i]);
-  veil_json_array_end(&j);
-  veil_json_int(&j, "depth", c->ap.depth);
-  veil_json_array_begin(&j, "interval");
-  veil_json_array_num(&j, c->ap.lo);
-  veil_json_array_num(&j, c->ap.hi);
-  veil_json_array_end(&j);
+  veil_approx_json_shape(&c->ap, &j);
   veil_json_num(&j, "eps", c->ap.eps);
   veil_json_num(&j, "max_err", max_err);
   veil_json_num(&j, "ms", ms);
@@ -215,15 +207,7 @@ static void relu_boot_print(const relu_boot *r, const veil_approx *ap, int logn,
   veil_json j;
   veil_json_begin(&j, stdout);
   veil_json_str(&j, "op", "relu_bootstrap");
-  veil_json_array_begin(&j, "degrees");
-  for (int i = 0; i < ap->nstages; i++)
-    veil_json_array_int(&j, ap->degrees[i]);
-  veil_json_array_end(&j);
-  veil_json_int(&j, "depth", ap->depth);
-  veil_json_array_begin(&j, "interval");
-  veil_json_array_num(&j, ap->lo);
-  veil_json_array_num(&j, ap->hi);
-  veil_json_array_end(&j);
+  veil_approx_json_shape(ap, &j);
   veil_json_num(&j, "max_err", r->max_err);
   veil_json_num(&j, "relu_max_err", r->relu_err);
   veil_json_num(&j, "precision_bits", r->bits);

@@ -66,15 +66,7 @@ static void print_json(const veil_approx *ap, const veil_approx_stats *st, bool 
   veil_json j;
   veil_json_begin(&j, stdout);
   veil_json_str(&j, "function", veil_approx_fn_name(ap->fn));
-  veil_json_array_begin(&j, "degrees");
-  for (int i = 0; i < ap->nstages; i++)
-    veil_json_array_int(&j, ap->degrees[i]);
-  veil_json_array_end(&j);
-  veil_json_int(&j, "depth", ap->depth);
-  veil_json_array_begin(&j, "interval");
-  veil_json_array_num(&j, ap->lo);
-  veil_json_array_num(&j, ap->hi);
-  veil_json_array_end(&j);
+  veil_approx_json_shape(ap, &j);
   veil_json_num(&j, "max_err", st->max_err);
   veil_json_num(&j, "mean_err", st->mean_err);
   veil_json_int(&j, "points", (int64_t)st->points);
