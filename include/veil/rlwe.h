@@ -46,12 +46,13 @@ typedef struct veil_rlwe_params {
   uint8_t fingerprint[VEIL_RLWE_FP_BYTES]; /**< identifies the scheme parameters (serialization) */
 } veil_rlwe_params;
 
-/** Fast basis conversion constants from a contiguous range of source primes to every prime. */
+/**
+ * Fast basis conversion from a contiguous range of source primes to every prime of the QP list:
+ * bc.hat_inv[i] = (S / s_i)^-1 mod s_i (and Shoup factor), bc.hat_mod[t * nsrc + i] = (S / s_i) mod m_t.
+ */
 typedef struct veil_rlwe_bconv {
-  int src0, nsrc;          /**< source primes are indices [src0, src0 + nsrc) of the QP list */
-  uint64_t *inv, *inv_sh;  /**< (S / s_i)^-1 mod s_i and its Shoup factor */
-  uint64_t *hat;           /**< hat[t * nsrc + i] = (S / s_i) mod m_t, t over all nq + np primes */
-  bool single;             /**< sum of the source primes < 2^64: one Barrett step reduces the sum */
+  int src0, nsrc; /**< source primes are indices [src0, src0 + nsrc) of the QP list */
+  veil_bconv bc;
 } veil_rlwe_bconv;
 
 /**

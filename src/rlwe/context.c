@@ -3,43 +3,10 @@
 
 #include "rlwe-impl.h"
 
-/* Product of the source primes except s_i, modulo m. */
-static uint64_t hat_mod(const veil_rlwe_ctx *c, int src0, int nsrc, int skip, const veil_modulus *m) {
-  uint64_t r = 1 % m->q;
-  for (int k = 0; k < nsrc; k++)
-    if (k != skip)
-      r = veil_mod_mul(r, veil_mod_reduce64(c->mod[src0 + k].q, m), m);
-  return r;
-}
-
+/* Conversion from the QP primes [src0, src0 + nsrc) to every QP prime (the ring layer's veil_bconv). */
 static veil_status bconv_init(const veil_rlwe_ctx *c, veil_rlwe_bconv *b, int src0, int nsrc) {
-  int total = c->nq + c->np;
   *b = (veil_rlwe_bconv){.src0 = src0, .nsrc = nsrc};
-  b->inv = veil_malloc((size_t)nsrc * sizeof(uint64_t));
-  b->inv_sh = veil_malloc((size_t)nsrc * sizeof(uint64_t));
-  b->hat = veil_malloc((size_t)nsrc * (size_t)total * sizeof(uint64_t));
-  if (!b->inv || !b->inv_sh || !b->hat)
-    return veil_fail(VEIL_ERR_NOMEM, "basis conversion tables");
-  for (int i = 0; i < nsrc; i++) {
-    const veil_modulus *m = &c->mod[src0 + i];
-    b->inv[i] = veil_mod_inv(hat_mod(c, src0, nsrc, i, m), m);
-    b->inv_sh[i] = veil_shoup_prep(b->inv[i], m->q);
-  }
-  veil_u128 bound = 0; /* sum of nsrc products s_i * m_t stays below 2^64 m_t iff sum s_i < 2^64 */
-  for (int i = 0; i < nsrc; i++)
-    bound += c->mod[src0 + i].q;
-  b->single = bound < ((veil_u128)1 << 64);
-  for (int t = 0; t < total; t++)
-    for (int i = 0; i < nsrc; i++)
-      b->hat[(size_t)t * nsrc + i] = hat_mod(c, src0, nsrc, i, &c->mod[t]);
-  return VEIL_OK;
-}
-
-static void bconv_free(veil_rlwe_bconv *b) {
-  veil_free(b->inv);
-  veil_free(b->inv_sh);
-  veil_free(b->hat);
-  *b = (veil_rlwe_bconv){0};
+  return veil_bconv_init(&b->bc, c->mod + src0, nsrc, c->mod, c->nq + c->np);
 }
 
 static veil_status check_params(const veil_rlwe_params *p) {
@@ -79,7 +46,9 @@ static veil_status rescale_tables(veil_rlwe_ctx *c) {
     }
   for (int i = 0; i < c->nq; i++) {
     const veil_modulus *m = &c->mod[i];
-    uint64_t pm = hat_mod(c, c->nq, c->np, -1, m);
+    uint64_t pm = 1; /* P = product of the special primes, mod q_i */
+    for (int k = 0; k < c->np; k++)
+      pm = veil_mod_mul(pm, veil_mod_reduce64(c->mod[c->nq + k].q, m), m);
     c->p_mod_q[i] = pm;
     c->p_mod_q_sh[i] = veil_shoup_prep(pm, m->q);
     c->p_inv_q[i] = veil_mod_inv(pm, m);
@@ -132,8 +101,8 @@ void veil_rlwe_ctx_free(veil_rlwe_ctx *c) {
   if (!c)
     return;
   for (int i = 0; c->modup && i < c->dnum * c->alpha; i++)
-    bconv_free(&c->modup[i]);
-  bconv_free(&c->moddown);
+    veil_bconv_free(&c->modup[i].bc);
+  veil_bconv_free(&c->moddown.bc);
   veil_free(c->modup);
   veil_free(c->tab);
   veil_free(c->mod);

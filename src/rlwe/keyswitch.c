@@ -43,7 +43,7 @@ static void decompose_prepare(veil_rlwe_ks *ks, const uint64_t *d, int level) {
     uint64_t *x = ks->coef + (size_t)i * n;
     memcpy(x, d + (size_t)i * n, n * sizeof(uint64_t));
     c->rq.k->ntt_inv(c->tab[i], x);
-    c->rq.k->mul_scalar(x, x, b->inv[r], b->inv_sh[r], n, &c->mod[i]);
+    c->rq.k->mul_scalar(x, x, b->bc.hat_inv[r], b->bc.hat_inv_sh[r], n, &c->mod[i]);
   }
 }
 
@@ -55,7 +55,7 @@ static const uint64_t *modup_limb(veil_rlwe_ks *ks, const uint64_t *d, int level
   if (t <= level && t >= b->src0 && t < b->src0 + b->nsrc)
     return d + (size_t)t * c->n;
   int mi = qp_index(c, level, t);
-  bconv_limb(c, tmp, ks->coef + (size_t)b->src0 * c->n, b->nsrc, b->hat + (size_t)mi * b->nsrc, &c->mod[mi]);
+  bconv_limb(c, tmp, ks->coef + (size_t)b->src0 * c->n, b->nsrc, b->bc.hat_mod + (size_t)mi * b->nsrc, &c->mod[mi]);
   c->rq.k->ntt_fwd(c->tab[mi], tmp);
   return tmp;
 }
@@ -93,13 +93,13 @@ static void moddown(veil_rlwe_ks *ks, uint64_t *acc, int level, uint64_t *out, b
     for (int i = 0; i < c->np; i++) {
       uint64_t *x = pl + (size_t)i * n;
       c->rq.k->ntt_inv(c->tab[c->nq + i], x);
-      c->rq.k->mul_scalar(x, x, b->inv[i], b->inv_sh[i], n, &c->mod[c->nq + i]);
+      c->rq.k->mul_scalar(x, x, b->bc.hat_inv[i], b->bc.hat_inv_sh[i], n, &c->mod[c->nq + i]);
     }
     uint64_t *tmp = ks->tmp + (size_t)omp_get_thread_num() * (2 * c->dnum + 1) * n;
 #pragma omp for schedule(static)
     for (int t = 0; t <= level; t++) {
       const veil_modulus *m = &c->mod[t];
-      bconv_limb(c, tmp, pl, c->np, b->hat + (size_t)t * c->np, m);
+      bconv_limb(c, tmp, pl, c->np, b->bc.hat_mod + (size_t)t * c->np, m);
       c->rq.k->ntt_fwd(c->tab[t], tmp);
       uint64_t *o = out + (size_t)t * n;
       c->rq.k->sub(tmp, acc + (size_t)t * n, tmp, n, m); /* (acc - ModUp(acc_P)) P^-1 */
